@@ -1,0 +1,53 @@
+import type * as UWS from 'uWebSockets.js';
+import type { StaticFile } from './static.js';
+
+export interface HttpRoutesOptions {
+  /** Whether the relay can serve traffic (broker ready, not shutting down). */
+  ready: () => boolean;
+  /** Files served by exact path, e.g. `/` and `/sdk/parley-sdk.js`. */
+  files: Map<string, StaticFile>;
+  /** Development mode only: signs a token for `?sub=<user>` (demo page). */
+  devToken?: (userId: string) => string;
+}
+
+function json(res: UWS.HttpResponse, status: string, body: unknown): void {
+  res.cork(() => {
+    res.writeStatus(status).writeHeader('content-type', 'application/json').writeHeader('cache-control', 'no-store').end(JSON.stringify(body));
+  });
+}
+
+/** Plain HTTP endpoints: health, readiness and static files. */
+export function registerHttpRoutes(app: UWS.TemplatedApp, opts: HttpRoutesOptions): void {
+  app.get('/healthz', (res) => json(res, '200 OK', { status: 'ok' }));
+  app.get('/readyz', (res) => {
+    const ok = opts.ready();
+    json(res, ok ? '200 OK' : '503 Service Unavailable', { status: ok ? 'ready' : 'not-ready' });
+  });
+  const devToken = opts.devToken;
+  if (devToken) {
+    app.get('/dev/token', (res, req) => {
+      const sub = new URLSearchParams(req.getQuery() ?? '').get('sub') ?? '';
+      if (!/^[\w.@-]{1,64}$/.test(sub)) {
+        json(res, '400 Bad Request', { error: 'sub must be 1-64 characters of [A-Za-z0-9_.@-]' });
+        return;
+      }
+      json(res, '200 OK', { token: devToken(sub) });
+    });
+  }
+  app.any('/*', (res, req) => {
+    const method = req.getMethod();
+    const url = req.getUrl();
+    const file = opts.files.get(url) ?? opts.files.get(url.endsWith('/') ? `${url}index.html` : `${url}/index.html`);
+    res.cork(() => {
+      if (!file) {
+        res.writeStatus('404 Not Found').writeHeader('content-type', 'text/plain').end('not found');
+      } else if (method !== 'get' && method !== 'head') {
+        res.writeStatus('405 Method Not Allowed').writeHeader('allow', 'GET, HEAD').end();
+      } else {
+        res.writeStatus('200 OK').writeHeader('content-type', file.type).writeHeader('cache-control', 'no-cache');
+        if (method === 'head') res.endWithoutBody(file.body.length);
+        else res.end(file.body);
+      }
+    });
+  });
+}

@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, DEV_JWT_SECRET, helpText, loadConfig } from './config.js';
+import { loadStatic } from './http/static.js';
+import { createLogger } from './log.js';
+import { startRelay } from './server.js';
+import { loadUws } from './uws.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Demo page and, in the workspace, the SDK's browser bundle. */
+function assets(): ReturnType<typeof loadStatic> {
+  const files = loadStatic(resolve(here, '../public'), '/');
+  const sdk = resolve(here, '../../sdk/dist/browser');
+  if (existsSync(sdk)) for (const [k, v] of loadStatic(sdk, '/sdk/')) files.set(k, v);
+  return files;
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(helpText());
+    return 0;
+  }
+  const unknown = argv.filter((a) => a !== '--dev');
+  if (unknown.length > 0) {
+    process.stderr.write(`parley-relay: unknown argument ${unknown[0]}\n\n${helpText()}`);
+    return 2;
+  }
+  let config;
+  try {
+    config = loadConfig(process.env, { dev: argv.includes('--dev') });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`parley-relay: configuration error: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  const loaded = loadUws();
+  if (loaded.native) {
+    log.info({ uws: 'native' }, 'uWebSockets.js native binary loaded');
+  } else {
+    log.warn({ uws: 'fallback' }, 'uWebSockets.js native binary did NOT load: running on the slow ws fallback');
+    if (config.production && !config.allowWsFallback) {
+      log.fatal('refusing to start in production on the ws fallback; set PARLEY_ALLOW_WS_FALLBACK=1 to override');
+      return 3;
+    }
+  }
+  if (config.redisUrl) {
+    log.fatal('PARLEY_REDIS_URL is set, but the Redis broker is not part of this build yet; unset it to use the embedded broker');
+    return 2;
+  }
+  if (config.jwt.secret === DEV_JWT_SECRET) {
+    log.warn(
+      { devSecret: DEV_JWT_SECRET },
+      `DEVELOPMENT MODE: tokens are verified with the well-known dev secret "${DEV_JWT_SECRET}". Never expose this relay; set PARLEY_JWT_SECRET for real use.`,
+    );
+  }
+  const relay = await startRelay(config, { log, loaded, files: assets() });
+  log.info({ port: relay.port, host: config.host, dev: config.dev }, `parley relay listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${relay.port}/`);
+
+  await new Promise<void>((done) => {
+    const stop = (signal: string): void => {
+      log.info({ signal, sessions: relay.sessions }, 'shutting down');
+      relay.close().then(done, (err: unknown) => {
+        log.error({ err }, 'error during shutdown');
+        done();
+      });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  log.info('stopped');
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // uWS may keep the loop alive briefly after close; leave once logs are flushed.
+    setTimeout(() => process.exit(code), 200).unref();
+  },
+  (err: unknown) => {
+    process.stderr.write(`parley-relay: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import { DEFAULT_PREFIX_MAP } from './auth/acl.js';
+import { createVerifier } from './auth/jwt.js';
+import type { TokenVerifier } from './auth/jwt.js';
+import type { Broker } from './broker/broker.js';
+import { MemoryBroker } from './broker/memory-broker.js';
+import type { Config } from './config.js';
+import { registerHttpRoutes } from './http/routes.js';
+import type { StaticFile } from './http/static.js';
+import type { Logger } from './log.js';
+import { Hub } from './stomp/hub.js';
+import { Session } from './stomp/session.js';
+import type { LoadedUws } from './uws.js';
+import { wsBehavior } from './ws-handler.js';
+import { devTokenSigner } from './auth/dev-token.js';
+
+/** What `startRelay` needs besides the config. */
+export interface RelayDeps {
+  log: Logger;
+  loaded: LoadedUws;
+  /** Defaults to an in-memory broker. */
+  broker?: Broker;
+  /** Defaults to a verifier for `config.jwt`. */
+  verify?: TokenVerifier;
+  /** Static files by URL path (demo page, SDK bundle). */
+  files?: Map<string, StaticFile>;
+}
+
+/** A running relay. */
+export interface Relay {
+  /** The port actually bound (useful with `PARLEY_PORT=0`). */
+  readonly port: number;
+  /** Number of open STOMP sessions. */
+  readonly sessions: number;
+  /** Ends every session with an ERROR (server-shutdown), stops listening, closes the broker. */
+  close(): Promise<void>;
+}
+
+const SERVER_NAME = 'parley-relay/0.1.0';
+
+/** Wires broker, auth, sessions and HTTP routes onto a uWS app and starts listening. */
+export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay> {
+  const { uws } = deps.loaded;
+  const broker = deps.broker ?? new MemoryBroker();
+  const verify = deps.verify ?? createVerifier(config.jwt);
+  const hub = new Hub(broker);
+  const sessions = new Set<Session>();
+  const nodeId = randomBytes(3).toString('hex');
+  let counter = 0;
+  let closing = false;
+
+  const app = uws.App();
+  app.ws(
+    '/ws',
+    wsBehavior({
+      uws,
+      allowedOrigins: config.allowedOrigins,
+      maxPayloadLength: Math.max(config.limits.maxFrameSize * 2, 16 * 1024 * 1024),
+      createSession: (transport) => {
+        const session = new Session(`${nodeId}-${(++counter).toString(36)}`, transport, {
+          verify,
+          broker,
+          hub,
+          limits: config.limits,
+          dev: config.dev,
+          prefixMap: DEFAULT_PREFIX_MAP,
+          serverName: SERVER_NAME,
+          log: deps.log,
+          onEnd: (s) => sessions.delete(s),
+        });
+        sessions.add(session);
+        return session;
+      },
+    }),
+  );
+  registerHttpRoutes(app, {
+    ready: () => !closing && broker.ready(),
+    files: deps.files ?? new Map(),
+    ...(config.dev &&
+      config.jwt.secret !== undefined && {
+        devToken: devTokenSigner(config.jwt.secret),
+      }),
+  });
+
+  const listenSocket = await new Promise<UwsListenSocket>((resolve, reject) => {
+    app.listen(config.host, config.port, (socket) => {
+      if (socket) resolve(socket);
+      else reject(new Error(`cannot listen on ${config.host}:${config.port} (port in use or address unavailable)`));
+    });
+  });
+  const port = uws.us_socket_local_port(listenSocket);
+
+  return {
+    port,
+    get sessions() {
+      return sessions.size;
+    },
+    async close() {
+      if (closing) return;
+      closing = true;
+      uws.us_listen_socket_close(listenSocket);
+      for (const s of [...sessions]) s.shutdown();
+      await broker.close();
+    },
+  };
+}
+
+type UwsListenSocket = Parameters<LoadedUws['uws']['us_listen_socket_close']>[0];
