@@ -29,7 +29,9 @@ export const CLIENT_COMMANDS = [
 /** Server commands of STOMP 1.2. */
 export const SERVER_COMMANDS = ['CONNECTED', 'MESSAGE', 'RECEIPT', 'ERROR'] as const;
 
+/** A STOMP 1.2 client command. */
 export type ClientCommand = (typeof CLIENT_COMMANDS)[number];
+/** A STOMP 1.2 server command. */
 export type ServerCommand = (typeof SERVER_COMMANDS)[number];
 
 /** Value of the first header called `name`, as STOMP 1.2 says repeated headers resolve. */

@@ -174,6 +174,7 @@ export class StompParser {
   /**
    * Feed bytes (or a string, UTF-8 encoded). Emits every complete frame and heart-beat found.
    * The chunk is not retained: bytes still needed are copied, so the caller may reuse it.
+   * Handlers must not call `push` re-entrantly.
    *
    * @throws StompParseError on bad input. Any throw (including one from a handler) poisons the
    * parser: every later call throws the same error.
@@ -275,9 +276,11 @@ export class StompParser {
       this.append(c, i, n);
       return n;
     }
-    // Bound what is copied; `line` below does the exact checks.
-    const lineLen = this.accLen - this.lineRel + lf - i;
-    if (lineLen > this.maxLine + 1) throw this.lineTooLong(lineLen - 1, false);
+    // Check the limits before copying, so `acc` never holds more than a frame may.
+    let lineLen = this.accLen - this.lineRel + lf - i;
+    if (lineLen > 0 && (lf > i ? c[lf - 1] : this.acc[this.accLen - 1]) === CR) lineLen--;
+    if (lineLen > this.maxLine) throw this.lineTooLong(lineLen, true);
+    if (this.accLen + lf + 1 - i + 1 > this.maxFrame) throw this.frameTooLarge();
     this.append(c, i, lf + 1);
     this.line(this.acc, 0, this.accLen - 1);
     return lf + 1;
@@ -316,25 +319,22 @@ export class StompParser {
         `frame has more than the maximum of ${this.maxHeaders} headers`,
       );
     }
-    const colon = src.indexOf(COLON, ls);
-    if (colon === -1 || colon >= le) {
-      throw new StompParseError(
-        'malformed-header',
-        `header line ${this.lines} has no ':' between name and value`,
-      );
-    }
-    if (colon === ls) {
-      throw new StompParseError('malformed-header', `header line ${this.lines} has an empty name`);
-    }
-    if (this.contentLength < 0 && colon - ls === CONTENT_LENGTH.length && this.isContentLength(src, ls)) {
-      this.readContentLength(src, colon + 1, le, headSoFar);
+    // `content-length:` (name bytes then a colon at offset 14); the `:` check rules out a
+    // shorter line, since the name bytes cannot include the line's LF.
+    if (
+      this.contentLength < 0 &&
+      src[ls + CONTENT_LENGTH.length] === COLON &&
+      this.isContentLength(src, ls)
+    ) {
+      this.readContentLength(src, ls + CONTENT_LENGTH.length + 1, le, headSoFar);
     }
     this.lines++;
     return false;
   }
 
   private isContentLength(src: Uint8Array, ls: number): boolean {
-    for (let k = 0; k < CONTENT_LENGTH.length; k++) if (src[ls + k] !== CONTENT_LENGTH[k]) return false;
+    for (let k = 0; k < CONTENT_LENGTH.length; k++)
+      if (src[ls + k] !== CONTENT_LENGTH[k]) return false;
     return true;
   }
 
@@ -376,14 +376,27 @@ export class StompParser {
     }
     let nl = text.indexOf('\n');
     const command = text.slice(0, text.charCodeAt(nl - 1) === CR ? nl - 1 : nl);
-    const unescape = this.escapes && isEscaped(command);
+    let p = nl + 1;
+    // One search for the whole head spares a search per header in the common case.
+    const unescape = this.escapes && isEscaped(command) && text.includes('\\', p);
     const headers: Array<[string, string]> = [];
     const end = text.length;
-    let p = nl + 1;
     while (p < end) {
       nl = text.indexOf('\n', p);
       const e = text.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
       const colon = text.indexOf(':', p);
+      if (colon === -1 || colon >= e) {
+        throw new StompParseError(
+          'malformed-header',
+          `header line ${headers.length + 1} has no ':' between name and value`,
+        );
+      }
+      if (colon === p) {
+        throw new StompParseError(
+          'malformed-header',
+          `header line ${headers.length + 1} has an empty name`,
+        );
+      }
       let name = text.slice(p, colon);
       let value = text.slice(colon + 1, e);
       if (unescape) {
