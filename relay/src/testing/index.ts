@@ -5,3 +5,4 @@ export { signToken } from './tokens.js';
 export type { TestClaims } from './tokens.js';
 export { rawStomp, connectFrame } from './raw-client.js';
 export type { RawStompClient } from './raw-client.js';
+export { chromiumAvailable, launchChromium, CHROMIUM_PATH } from './browser.js';
