@@ -78,7 +78,10 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'PARLEY_CONNECT_TIMEOUT_MS', default: '10000', help: 'Time allowed to send CONNECT' },
   { name: 'PARLEY_HEARTBEAT_MS', default: '10000', help: 'Heart-beat interval offered (0 = off)' },
   { name: 'PARLEY_MAX_SUBSCRIPTIONS', default: '256', help: 'Most subscriptions per connection' },
-  { name: 'PARLEY_ALLOW_WS_FALLBACK', help: 'Set to 1 to allow the slow ws fallback in production' },
+  {
+    name: 'PARLEY_ALLOW_WS_FALLBACK',
+    help: 'Set to 1 to allow the slow ws fallback in production',
+  },
   { name: 'NODE_ENV', help: '`production` refuses the ws fallback and the dev mode' },
 ];
 
@@ -91,7 +94,8 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
     throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
   }
   const n = Number(raw.trim());
-  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
+  if (n < min || n > max)
+    throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
   return n;
 }
 
@@ -112,10 +116,14 @@ function origins(raw: string | undefined): string[] {
     try {
       url = new URL(o);
     } catch {
-      throw new ConfigError(`PARLEY_ALLOWED_ORIGINS: "${o}" is not an origin like https://example.com`);
+      throw new ConfigError(
+        `PARLEY_ALLOWED_ORIGINS: "${o}" is not an origin like https://example.com`,
+      );
     }
     if (url.origin !== o.replace(/\/$/, '')) {
-      throw new ConfigError(`PARLEY_ALLOWED_ORIGINS: "${o}" must be a bare origin (scheme://host[:port])`);
+      throw new ConfigError(
+        `PARLEY_ALLOWED_ORIGINS: "${o}" must be a bare origin (scheme://host[:port])`,
+      );
     }
   }
   return list.map((o) => o.replace(/\/$/, ''));
@@ -139,7 +147,9 @@ export function loadConfig(env: Env, opts: { dev?: boolean } = {}): Config {
     throw new ConfigError('set only one of PARLEY_JWT_PUBLIC_KEY and PARLEY_JWKS_URL');
   }
   if (jwt.publicKey && !/-----BEGIN [A-Z ]*PUBLIC KEY-----/.test(jwt.publicKey)) {
-    throw new ConfigError('PARLEY_JWT_PUBLIC_KEY must be a PEM public key (-----BEGIN PUBLIC KEY-----)');
+    throw new ConfigError(
+      'PARLEY_JWT_PUBLIC_KEY must be a PEM public key (-----BEGIN PUBLIC KEY-----)',
+    );
   }
   if (jwt.jwksUrl && !/^https?:\/\//.test(jwt.jwksUrl)) {
     throw new ConfigError(`PARLEY_JWKS_URL must be an http(s) URL, got "${jwt.jwksUrl}"`);
@@ -158,11 +168,15 @@ export function loadConfig(env: Env, opts: { dev?: boolean } = {}): Config {
   }
   const redisUrl = str(env, 'PARLEY_REDIS_URL');
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
-    throw new ConfigError(`PARLEY_REDIS_URL must start with redis:// or rediss://, got "${redisUrl}"`);
+    throw new ConfigError(
+      `PARLEY_REDIS_URL must start with redis:// or rediss://, got "${redisUrl}"`,
+    );
   }
   const logLevel = str(env, 'PARLEY_LOG_LEVEL') ?? 'info';
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(logLevel)) {
-    throw new ConfigError(`PARLEY_LOG_LEVEL must be one of trace|debug|info|warn|error|fatal|silent`);
+    throw new ConfigError(
+      `PARLEY_LOG_LEVEL must be one of trace|debug|info|warn|error|fatal|silent`,
+    );
   }
   return {
     port: int(env, 'PARLEY_PORT', 8080, 0, 65535),

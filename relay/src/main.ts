@@ -43,14 +43,21 @@ async function main(argv: string[]): Promise<number> {
   if (loaded.native) {
     log.info({ uws: 'native' }, 'uWebSockets.js native binary loaded');
   } else {
-    log.warn({ uws: 'fallback' }, 'uWebSockets.js native binary did NOT load: running on the slow ws fallback');
+    log.warn(
+      { uws: 'fallback' },
+      'uWebSockets.js native binary did NOT load: running on the slow ws fallback',
+    );
     if (config.production && !config.allowWsFallback) {
-      log.fatal('refusing to start in production on the ws fallback; set PARLEY_ALLOW_WS_FALLBACK=1 to override');
+      log.fatal(
+        'refusing to start in production on the ws fallback; set PARLEY_ALLOW_WS_FALLBACK=1 to override',
+      );
       return 3;
     }
   }
   if (config.redisUrl) {
-    log.fatal('PARLEY_REDIS_URL is set, but the Redis broker is not part of this build yet; unset it to use the embedded broker');
+    log.fatal(
+      'PARLEY_REDIS_URL is set, but the Redis broker is not part of this build yet; unset it to use the embedded broker',
+    );
     return 2;
   }
   if (config.jwt.secret === DEV_JWT_SECRET) {
@@ -60,7 +67,10 @@ async function main(argv: string[]): Promise<number> {
     );
   }
   const relay = await startRelay(config, { log, loaded, files: assets() });
-  log.info({ port: relay.port, host: config.host, dev: config.dev }, `parley relay listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${relay.port}/`);
+  log.info(
+    { port: relay.port, host: config.host, dev: config.dev },
+    `parley relay listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${relay.port}/`,
+  );
 
   await new Promise<void>((done) => {
     const stop = (signal: string): void => {

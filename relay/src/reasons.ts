@@ -8,6 +8,8 @@ export const REASONS = {
   authRequired: 'auth-required',
   /** The token failed verification (signature, algorithm, issuer, audience, claims). */
   tokenInvalid: 'token-invalid',
+  /** The relay could not check the token (e.g. its JWKS endpoint is unreachable); retry later. */
+  authUnavailable: 'auth-unavailable',
   /** The token's `exp` has passed (at CONNECT or during the connection). */
   tokenExpired: 'token-expired',
   /** No CONNECT frame arrived within the connect timeout. */

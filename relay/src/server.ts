@@ -43,7 +43,9 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
   const { uws } = deps.loaded;
   const broker = deps.broker ?? new MemoryBroker();
   const verify = deps.verify ?? createVerifier(config.jwt);
-  const hub = new Hub(broker);
+  const hub = new Hub(broker, (err, sub) =>
+    deps.log.error({ err, subscription: sub.id }, 'delivery failed'),
+  );
   const sessions = new Set<Session>();
   const nodeId = randomBytes(3).toString('hex');
   let counter = 0;
@@ -85,7 +87,12 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
   const listenSocket = await new Promise<UwsListenSocket>((resolve, reject) => {
     app.listen(config.host, config.port, (socket) => {
       if (socket) resolve(socket);
-      else reject(new Error(`cannot listen on ${config.host}:${config.port} (port in use or address unavailable)`));
+      else
+        reject(
+          new Error(
+            `cannot listen on ${config.host}:${config.port} (port in use or address unavailable)`,
+          ),
+        );
     });
   });
   const port = uws.us_socket_local_port(listenSocket);

@@ -55,10 +55,18 @@ export function wsBehavior(opts: WsHandlerOptions): UWS.WebSocketBehavior<Socket
       }
       const protocol = pickProtocol(protocols);
       if (protocol === undefined) {
-        res.writeStatus('400 Bad Request').end(`no supported STOMP sub-protocol; use one of ${STOMP_PROTOCOLS.join(', ')}`);
+        res
+          .writeStatus('400 Bad Request')
+          .end(`no supported STOMP sub-protocol; use one of ${STOMP_PROTOCOLS.join(', ')}`);
         return;
       }
-      res.upgrade<SocketData>({ origin, protocol, closed: false }, key, protocol, extensions, context);
+      res.upgrade<SocketData>(
+        { origin, protocol, closed: false },
+        key,
+        protocol,
+        extensions,
+        context,
+      );
     },
     open: (ws) => {
       const data = ws.getUserData();

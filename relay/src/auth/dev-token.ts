@@ -5,5 +5,6 @@ import jwt from 'jsonwebtoken';
  * allowed everywhere) for the demo page. Never registered outside `--dev`.
  */
 export function devTokenSigner(secret: string): (userId: string) => string {
-  return (userId) => jwt.sign({ sub: userId, name: userId }, secret, { algorithm: 'HS256', expiresIn: 3600 });
+  return (userId) =>
+    jwt.sign({ sub: userId, name: userId }, secret, { algorithm: 'HS256', expiresIn: 3600 });
 }

@@ -18,15 +18,25 @@ function keyResolver(cfg: JwtConfig): { algorithms: Algorithm[]; getKey: GetPubl
     ? new JwksClient({ jwksUri: cfg.jwksUrl, cache: true, rateLimit: true, timeout: 5000 })
     : undefined;
   const getKey: GetPublicKeyOrSecret = (header, done) => {
-    if (header.alg === 'HS256' && cfg.secret) return done(null, cfg.secret);
+    if (!algorithms.includes(header.alg as Algorithm)) {
+      return done(new Error(`algorithm ${String(header.alg)} is not accepted`));
+    }
+    if (header.alg === 'HS256') return done(null, cfg.secret);
     if (cfg.publicKey) return done(null, cfg.publicKey);
     if (!jwks) return done(new Error(`algorithm ${header.alg} is not accepted`));
     jwks.getSigningKey(header.kid).then(
       (key) => done(null, key.getPublicKey()),
-      (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+      (err: unknown) => done(jwksError(err)),
     );
   };
   return { algorithms, getKey };
+}
+
+/** jwks-rsa rejects with Errors for unknown kids and with plain objects for HTTP failures. */
+function jwksError(err: unknown): Error {
+  if (err instanceof Error && err.name === 'SigningKeyNotFoundError') return err;
+  const detail = err instanceof Error ? err.message : JSON.stringify(err);
+  return new Error(`JWKS endpoint unavailable: ${detail}`);
 }
 
 function patterns(value: unknown, name: string): string[] {
@@ -51,8 +61,12 @@ export function principalFrom(payload: JwtPayload): Principal {
   if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 200) {
     throw new StompError(REASONS.tokenInvalid, 'token has no usable sub claim (user id)');
   }
+  // eslint-disable-next-line no-control-regex
   if (/[/\s\0-\x1f]/.test(payload.sub)) {
-    throw new StompError(REASONS.tokenInvalid, 'sub claim may not contain "/", spaces or control characters');
+    throw new StompError(
+      REASONS.tokenInvalid,
+      'sub claim may not contain "/", spaces or control characters',
+    );
   }
   const name = typeof payload.name === 'string' ? payload.name : undefined;
   return {
@@ -77,17 +91,26 @@ export function createVerifier(cfg: JwtConfig): TokenVerifier {
           ...(cfg.audience !== undefined && { audience: cfg.audience }),
         },
         (err, payload) => {
+          if (err && err.message.includes('JWKS endpoint unavailable')) {
+            return reject(
+              new StompError(REASONS.authUnavailable, err.message.replace(/^.*?JWKS/, 'JWKS')),
+            );
+          }
           if (err) {
             const expired = err.name === 'TokenExpiredError';
             return reject(
               new StompError(
                 expired ? REASONS.tokenExpired : REASONS.tokenInvalid,
-                expired ? 'token expired' : `invalid token: ${err.message}`,
+                expired
+                  ? 'token expired'
+                  : `invalid token: ${err.message.replace(/^error in secret or public key callback: /, '')}`,
               ),
             );
           }
           if (typeof payload !== 'object' || payload === null) {
-            return reject(new StompError(REASONS.tokenInvalid, 'invalid token: payload is not an object'));
+            return reject(
+              new StompError(REASONS.tokenInvalid, 'invalid token: payload is not an object'),
+            );
           }
           try {
             resolve(principalFrom(payload));

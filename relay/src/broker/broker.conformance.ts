@@ -51,9 +51,13 @@ export function brokerConformance(name: string, factory: () => Promise<Broker>):
       await broker.subscribe('/topic/o', (m) => got.push(m));
       const first = await broker.publish(input('/topic/o', '0'));
       await broker.publish(input('/topic/other', 'x'));
-      await Promise.all(Array.from({ length: 20 }, (_, i) => broker.publish(input('/topic/o', `${i + 1}`))));
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) => broker.publish(input('/topic/o', `${i + 1}`))),
+      );
       await until(got, 21);
-      expect(got.map((m) => m.offset)).toEqual(Array.from({ length: 21 }, (_, i) => first.offset + i));
+      expect(got.map((m) => m.offset)).toEqual(
+        Array.from({ length: 21 }, (_, i) => first.offset + i),
+      );
       expect(new Set(got.map((m) => m.id)).size).toBe(21);
     });
 

@@ -12,7 +12,11 @@ export interface HttpRoutesOptions {
 
 function json(res: UWS.HttpResponse, status: string, body: unknown): void {
   res.cork(() => {
-    res.writeStatus(status).writeHeader('content-type', 'application/json').writeHeader('cache-control', 'no-store').end(JSON.stringify(body));
+    res
+      .writeStatus(status)
+      .writeHeader('content-type', 'application/json')
+      .writeHeader('cache-control', 'no-store')
+      .end(JSON.stringify(body));
   });
 }
 
@@ -37,14 +41,19 @@ export function registerHttpRoutes(app: UWS.TemplatedApp, opts: HttpRoutesOption
   app.any('/*', (res, req) => {
     const method = req.getMethod();
     const url = req.getUrl();
-    const file = opts.files.get(url) ?? opts.files.get(url.endsWith('/') ? `${url}index.html` : `${url}/index.html`);
+    const file =
+      opts.files.get(url) ??
+      opts.files.get(url.endsWith('/') ? `${url}index.html` : `${url}/index.html`);
     res.cork(() => {
       if (!file) {
         res.writeStatus('404 Not Found').writeHeader('content-type', 'text/plain').end('not found');
       } else if (method !== 'get' && method !== 'head') {
         res.writeStatus('405 Method Not Allowed').writeHeader('allow', 'GET, HEAD').end();
       } else {
-        res.writeStatus('200 OK').writeHeader('content-type', file.type).writeHeader('cache-control', 'no-cache');
+        res
+          .writeStatus('200 OK')
+          .writeHeader('content-type', file.type)
+          .writeHeader('cache-control', 'no-cache');
         if (method === 'head') res.endWithoutBody(file.body.length);
         else res.end(file.body);
       }

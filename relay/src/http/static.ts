@@ -30,7 +30,10 @@ export function loadStatic(dir: string, prefix: string): Map<string, StaticFile>
       if (statSync(p).isDirectory()) walk(p);
       else {
         const url = prefix + relative(dir, p).split('\\').join('/');
-        files.set(url, { type: TYPES[extname(p)] ?? 'application/octet-stream', body: readFileSync(p) });
+        files.set(url, {
+          type: TYPES[extname(p)] ?? 'application/octet-stream',
+          body: readFileSync(p),
+        });
       }
     }
   };

@@ -9,7 +9,10 @@ import type { RelayProcess } from '../testing/index.js';
 const ROOMS = { sub: ['/topic/room.*', '/sub/chat/**'], pub: ['/topic/room.*', '/sub/chat/**'] };
 
 /** A @stomp/stompjs client over `ws`, connected, with a message inbox per destination. */
-async function stompClient(relay: RelayProcess, token: string): Promise<{ client: Client; inbox: (dest: string) => IMessage[] }> {
+async function stompClient(
+  relay: RelayProcess,
+  token: string,
+): Promise<{ client: Client; inbox: (dest: string) => IMessage[] }> {
   const boxes = new Map<string, IMessage[]>();
   const client = new Client({
     brokerURL: relay.wsUrl,
@@ -67,14 +70,21 @@ describe('relay: a message goes from one client to another', () => {
   });
 
   it('delivers A → B stamped with the verified sender, time and offset', async () => {
-    const a = await stompClient(relay, signToken(relay.secret, { sub: 'alice', name: 'Alice', parley: ROOMS }));
+    const a = await stompClient(
+      relay,
+      signToken(relay.secret, { sub: 'alice', name: 'Alice', parley: ROOMS }),
+    );
     const b = await stompClient(relay, signToken(relay.secret, { sub: 'bob', parley: ROOMS }));
     const got = await subscribed(b.client, () => b.inbox('/topic/room.1'));
     const before = Date.now();
     a.client.publish({
       destination: '/topic/room.1',
       body: '{"text":"안녕하세요"}',
-      headers: { 'content-type': 'application/json', 'x-trace': 'line1:a\\b', 'parley-sender': 'mallory' },
+      headers: {
+        'content-type': 'application/json',
+        'x-trace': 'line1:a\\b',
+        'parley-sender': 'mallory',
+      },
     });
     await eventually(() => got.length === 1);
     const m = got[0]!;
@@ -129,7 +139,9 @@ describe('relay: bad input gets ERROR and a close while others keep chatting', (
   let round = 0;
 
   beforeAll(async () => {
-    relay = await spawnRelay({ env: { PARLEY_CONNECT_TIMEOUT_MS: '500', PARLEY_MAX_FRAME_SIZE: '4096' } });
+    relay = await spawnRelay({
+      env: { PARLEY_CONNECT_TIMEOUT_MS: '500', PARLEY_MAX_FRAME_SIZE: '4096' },
+    });
     alice = await stompClient(relay, signToken(relay.secret, { sub: 'alice', parley: ROOMS }));
     bob = await stompClient(relay, signToken(relay.secret, { sub: 'bob', parley: ROOMS }));
     bobGot = await subscribed(bob.client, () => bob.inbox('/topic/room.healthy'));
@@ -151,30 +163,106 @@ describe('relay: bad input gets ERROR and a close while others keep chatting', (
     signToken(relay.secret, { sub: 'eve', parley: ROOMS, exp: Math.floor(Date.now() / 1000) - 60 });
 
   const cases: Array<{ name: string; frames: () => string[]; reason: string; message: RegExp }> = [
-    { name: 'bad token', frames: () => [connectFrame('not.a.jwt')], reason: 'token-invalid', message: /invalid token/ },
+    {
+      name: 'bad token',
+      frames: () => [connectFrame('not.a.jwt')],
+      reason: 'token-invalid',
+      message: /invalid token/,
+    },
     {
       name: 'token signed with another secret',
       frames: () => [connectFrame(signToken('another-secret-0123456789', { sub: 'eve' }))],
       reason: 'token-invalid',
       message: /signature/,
     },
-    { name: 'missing token', frames: () => [connectFrame(undefined)], reason: 'auth-required', message: /no token/ },
-    { name: 'frame before CONNECT', frames: () => ['SEND\ndestination:/topic/room.1\n\nx\0'], reason: 'protocol-error', message: /expected CONNECT/ },
-    { name: 'malformed header', frames: () => [connectFrame(tokenFor()), 'SEND\nno-colon-here\n\n\0'], reason: 'frame-invalid', message: /./ },
-    { name: 'bad escape', frames: () => [connectFrame(tokenFor()), 'SEND\ndestination:/topic/room.1\nx:a\\tb\n\n\0'], reason: 'frame-invalid', message: /escape/ },
-    { name: 'unknown command', frames: () => [connectFrame(tokenFor()), 'FROB\n\n\0'], reason: 'unknown-command', message: /FROB/ },
-    { name: 'lower-case command', frames: () => [connectFrame(tokenFor()), 'send\ndestination:/x\n\n\0'], reason: 'frame-invalid', message: /command/ },
-    { name: 'oversized frame', frames: () => [connectFrame(tokenFor()), `SEND\ndestination:/topic/room.1\n\n${'x'.repeat(10_000)}\0`], reason: 'frame-too-large', message: /4096/ },
-    { name: 'SEND without destination', frames: () => [connectFrame(tokenFor()), 'SEND\n\nx\0'], reason: 'protocol-error', message: /destination/ },
-    { name: 'SUBSCRIBE without id', frames: () => [connectFrame(tokenFor()), 'SUBSCRIBE\ndestination:/topic/room.1\n\n\0'], reason: 'protocol-error', message: /id/ },
-    { name: 'forbidden destination', frames: () => [connectFrame(tokenFor()), 'SUBSCRIBE\nid:1\ndestination:/topic/secret\n\n\0'], reason: 'forbidden', message: /\/topic\/secret/ },
-    { name: 'dot-dot destination', frames: () => [connectFrame(tokenFor()), 'SEND\ndestination:/topic/room.1/../secret\n\n\0'], reason: 'destination-invalid', message: /\.\./ },
-    { name: 'expired token', frames: () => [connectFrame(expired())], reason: 'token-expired', message: /expired/ },
-    { name: 'no common version', frames: () => [connectFrame(tokenFor(), { 'accept-version': '2.0' })], reason: 'version-unsupported', message: /version/ },
+    {
+      name: 'missing token',
+      frames: () => [connectFrame(undefined)],
+      reason: 'auth-required',
+      message: /no token/,
+    },
+    {
+      name: 'frame before CONNECT',
+      frames: () => ['SEND\ndestination:/topic/room.1\n\nx\0'],
+      reason: 'protocol-error',
+      message: /expected CONNECT/,
+    },
+    {
+      name: 'malformed header',
+      frames: () => [connectFrame(tokenFor()), 'SEND\nno-colon-here\n\n\0'],
+      reason: 'frame-invalid',
+      message: /./,
+    },
+    {
+      name: 'bad escape',
+      frames: () => [connectFrame(tokenFor()), 'SEND\ndestination:/topic/room.1\nx:a\\tb\n\n\0'],
+      reason: 'frame-invalid',
+      message: /escape/,
+    },
+    {
+      name: 'unknown command',
+      frames: () => [connectFrame(tokenFor()), 'FROB\n\n\0'],
+      reason: 'unknown-command',
+      message: /FROB/,
+    },
+    {
+      name: 'lower-case command',
+      frames: () => [connectFrame(tokenFor()), 'send\ndestination:/x\n\n\0'],
+      reason: 'frame-invalid',
+      message: /command/,
+    },
+    {
+      name: 'oversized frame',
+      frames: () => [
+        connectFrame(tokenFor()),
+        `SEND\ndestination:/topic/room.1\n\n${'x'.repeat(10_000)}\0`,
+      ],
+      reason: 'frame-too-large',
+      message: /4096/,
+    },
+    {
+      name: 'SEND without destination',
+      frames: () => [connectFrame(tokenFor()), 'SEND\n\nx\0'],
+      reason: 'protocol-error',
+      message: /destination/,
+    },
+    {
+      name: 'SUBSCRIBE without id',
+      frames: () => [connectFrame(tokenFor()), 'SUBSCRIBE\ndestination:/topic/room.1\n\n\0'],
+      reason: 'protocol-error',
+      message: /id/,
+    },
+    {
+      name: 'forbidden destination',
+      frames: () => [connectFrame(tokenFor()), 'SUBSCRIBE\nid:1\ndestination:/topic/secret\n\n\0'],
+      reason: 'forbidden',
+      message: /\/topic\/secret/,
+    },
+    {
+      name: 'dot-dot destination',
+      frames: () => [connectFrame(tokenFor()), 'SEND\ndestination:/topic/room.1/../secret\n\n\0'],
+      reason: 'destination-invalid',
+      message: /\.\./,
+    },
+    {
+      name: 'expired token',
+      frames: () => [connectFrame(expired())],
+      reason: 'token-expired',
+      message: /expired/,
+    },
+    {
+      name: 'no common version',
+      frames: () => [connectFrame(tokenFor(), { 'accept-version': '2.0' })],
+      reason: 'version-unsupported',
+      message: /version/,
+    },
   ];
 
   function tokenFor(): string {
-    return signToken(relay.secret, { sub: 'eve', parley: { sub: ['/topic/room.*'], pub: ['/topic/room.*'] } });
+    return signToken(relay.secret, {
+      sub: 'eve',
+      parley: { sub: ['/topic/room.*'], pub: ['/topic/room.*'] },
+    });
   }
 
   for (const c of cases) {
@@ -229,7 +317,9 @@ describe('relay process', () => {
       expect(page.headers.get('content-type')).toMatch(/text\/html/);
       expect(await page.text()).toMatch(/createClient/);
       expect((await fetch(`${relay.httpUrl}/nope`)).status).toBe(404);
-      const tok = (await (await fetch(`${relay.httpUrl}/dev/token?sub=zoe`)).json()) as { token: string };
+      const tok = (await (await fetch(`${relay.httpUrl}/dev/token?sub=zoe`)).json()) as {
+        token: string;
+      };
       const c = await rawStomp(relay.wsUrl);
       c.send(connectFrame(tok.token));
       await c.next('CONNECTED');
@@ -263,7 +353,11 @@ describe('relay process', () => {
   });
 
   it('refuses bad configuration with a clear message and exit code 2', async () => {
-    await expect(spawnRelay({ env: { PARLEY_PORT: 'eighty' } })).rejects.toThrow(/exited with 2[\s\S]*PARLEY_PORT must be a whole number/);
-    await expect(spawnRelay({ env: { PARLEY_JWT_SECRET: '' } })).rejects.toThrow(/exited with 2[\s\S]*no JWT key/);
+    await expect(spawnRelay({ env: { PARLEY_PORT: 'eighty' } })).rejects.toThrow(
+      /exited with 2[\s\S]*PARLEY_PORT must be a whole number/,
+    );
+    await expect(spawnRelay({ env: { PARLEY_JWT_SECRET: '' } })).rejects.toThrow(
+      /exited with 2[\s\S]*no JWT key/,
+    );
   });
 });

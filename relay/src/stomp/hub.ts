@@ -22,9 +22,15 @@ export interface MessageSink {
  * @internal
  */
 export class Hub {
-  private readonly targets = new Map<string, { subs: Set<LocalSubscription>; listener: BrokerListener }>();
+  private readonly targets = new Map<
+    string,
+    { subs: Set<LocalSubscription>; listener: BrokerListener }
+  >();
 
-  constructor(private readonly broker: Broker) {}
+  constructor(
+    private readonly broker: Broker,
+    private readonly onError: (err: unknown, sub: LocalSubscription) => void = () => undefined,
+  ) {}
 
   async add(sub: LocalSubscription): Promise<void> {
     const entry = this.targets.get(sub.target);
@@ -34,7 +40,14 @@ export class Hub {
     }
     const subs = new Set<LocalSubscription>([sub]);
     const listener: BrokerListener = (message) => {
-      for (const s of subs) s.sink.deliver(message, s);
+      for (const s of subs) {
+        try {
+          s.sink.deliver(message, s);
+        } catch (err) {
+          // One broken receiver must not cost the others the message, nor fail the publisher.
+          this.onError(err, s);
+        }
+      }
     };
     this.targets.set(sub.target, { subs, listener });
     try {

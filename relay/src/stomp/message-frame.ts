@@ -9,7 +9,11 @@ const cache = new WeakMap<BrokerMessage, Map<string, Uint8Array>>();
  * destination spelling (the common `sub-0` case) share one buffer per message.
  * @internal
  */
-export function messageFrame(message: BrokerMessage, sub: LocalSubscription, escapes: boolean): Uint8Array {
+export function messageFrame(
+  message: BrokerMessage,
+  sub: LocalSubscription,
+  escapes: boolean,
+): Uint8Array {
   const key = `${escapes ? 1 : 0}\0${sub.id}\0${sub.destination}`;
   let perMessage = cache.get(message);
   const hit = perMessage?.get(key);

@@ -28,7 +28,11 @@ export function negotiateHeartbeat(
 ): { send: number; receive: number } {
   if (value === undefined) return { send: 0, receive: 0 };
   const m = /^\s*(\d+)\s*,\s*(\d+)\s*$/.exec(value);
-  if (!m) throw new StompError(REASONS.protocolError, `heart-beat header must be "cx,cy", got "${value.slice(0, 40)}"`);
+  if (!m)
+    throw new StompError(
+      REASONS.protocolError,
+      `heart-beat header must be "cx,cy", got "${value.slice(0, 40)}"`,
+    );
   const cx = Number(m[1]);
   const cy = Number(m[2]);
   return {

@@ -31,8 +31,29 @@ export type SessionState = 'awaiting-connect' | 'authenticating' | 'connected' |
 
 /** Frames a client may send before CONNECT completes; more is a protocol error. */
 const MAX_PENDING_FRAMES = 32;
+/** Frames queued behind a slow asynchronous step (e.g. a broker publish) once connected. */
+const MAX_QUEUED_FRAMES = 1024;
 /** Headers that are the relay's to set, never passed through from SEND. */
-const DROPPED_SEND_HEADERS = new Set(['destination', 'receipt', 'transaction', 'content-length', 'message-id', 'subscription', 'ack']);
+const DROPPED_SEND_HEADERS = new Set([
+  'destination',
+  'receipt',
+  'transaction',
+  'content-length',
+  'message-id',
+  'subscription',
+  'ack',
+]);
+
+/** A copy of `message` without what a STOMP 1.0 frame cannot carry unescaped. */
+function unescapedSafe(message: BrokerMessage): BrokerMessage {
+  return {
+    ...message,
+    headers: message.headers.filter(([k, v]) => !/[:\r\n]/.test(k) && !/[\r\n]/.test(v)),
+    ...(message.senderName !== undefined && {
+      senderName: message.senderName.replace(/[\r\n]/g, ' '),
+    }),
+  };
+}
 
 /**
  * One STOMP connection: frames in, frames out, heart-beats, subscriptions.
@@ -67,7 +88,12 @@ export class Session implements MessageSink {
     );
     const t = setTimeout(() => {
       if (this.state === 'awaiting-connect' || this.state === 'authenticating') {
-        this.fail(new StompError(REASONS.connectTimeout, `no CONNECT within ${ctx.limits.connectTimeoutMs} ms`));
+        this.fail(
+          new StompError(
+            REASONS.connectTimeout,
+            `no CONNECT within ${ctx.limits.connectTimeoutMs} ms`,
+          ),
+        );
       }
     }, ctx.limits.connectTimeoutMs);
     this.timers.push(t);
@@ -101,12 +127,46 @@ export class Session implements MessageSink {
 
   deliver(message: BrokerMessage, sub: LocalSubscription): void {
     if (this.state !== 'connected') return;
-    this.write(messageFrame(message, sub, this.version !== '1.0'), message.binary === true);
+    const escapes = this.version !== '1.0';
+    let bytes: Uint8Array;
+    try {
+      bytes = messageFrame(message, sub, escapes);
+    } catch {
+      // Only STOMP 1.0 frames can fail here: CR/LF in a value (or ':' in a name) cannot be written
+      // unescaped. Drop those headers for this session rather than throw into the publisher.
+      try {
+        bytes = messageFrame(unescapedSafe(message), sub, escapes);
+      } catch {
+        const why = 'a message could not be encoded for this connection';
+        this.fail(new StompError(REASONS.internal, why));
+        return;
+      }
+    }
+    this.write(bytes, message.binary === true);
   }
 
   private enqueue(frame: Frame): void {
     if (this.queue.length >= MAX_PENDING_FRAMES && this.state !== 'connected') {
       throw new StompError(REASONS.protocolError, 'too many frames before CONNECTED');
+    }
+    if (this.queue.length >= MAX_QUEUED_FRAMES) {
+      throw new StompError(
+        REASONS.limitExceeded,
+        `more than ${MAX_QUEUED_FRAMES} frames waiting to be processed`,
+      );
+    }
+    const command = frame.command;
+    if (
+      this.state === 'awaiting-connect' &&
+      this.queue.length === 0 &&
+      (command === 'CONNECT' || command === 'STOMP')
+    ) {
+      // Frames pipelined behind CONNECT are parsed before connect() runs: set their escaping now.
+      try {
+        this.parser.escapes = negotiateVersion(header(frame, 'accept-version')) !== '1.0';
+      } catch {
+        // connect() reports the unsupported version.
+      }
     }
     this.queue.push(frame);
   }
@@ -176,7 +236,10 @@ export class Session implements MessageSink {
     this.parser.escapes = version !== '1.0';
     const token = tokenFromConnect(get);
     if (!token) {
-      throw new StompError(REASONS.authRequired, 'no token: send Authorization: Bearer <jwt> or passcode in CONNECT');
+      throw new StompError(
+        REASONS.authRequired,
+        'no token: send Authorization: Bearer <jwt> or passcode in CONNECT',
+      );
     }
     const principal = await this.ctx.verify(token);
     if (this.state !== 'authenticating') return;
@@ -198,7 +261,11 @@ export class Session implements MessageSink {
   }
 
   private target(dest: string | undefined, access: 'sub' | 'pub'): string {
-    if (dest === undefined) throw new StompError(REASONS.protocolError, `${access === 'sub' ? 'SUBSCRIBE' : 'SEND'} needs a destination header`);
+    if (dest === undefined)
+      throw new StompError(
+        REASONS.protocolError,
+        `${access === 'sub' ? 'SUBSCRIBE' : 'SEND'} needs a destination header`,
+      );
     validateDestination(dest);
     const principal = this.principal!;
     const mapped = ownUserDestination(principal, dest) ?? mapPrefix(dest, this.ctx.prefixMap);
@@ -209,7 +276,10 @@ export class Session implements MessageSink {
 
   private send(frame: Frame): void | Promise<void> {
     if (header(frame, 'transaction') !== undefined) {
-      throw new StompError(REASONS.protocolError, 'transactions are not supported by this relay yet');
+      throw new StompError(
+        REASONS.protocolError,
+        'transactions are not supported by this relay yet',
+      );
     }
     const destination = this.target(header(frame, 'destination'), 'pub');
     const principal = this.principal!;
@@ -236,14 +306,25 @@ export class Session implements MessageSink {
 
   private subscribe(frame: Frame): Promise<void> {
     const id = header(frame, 'id');
-    if (id === undefined || id === '') throw new StompError(REASONS.protocolError, 'SUBSCRIBE needs an id header');
-    if (this.subs.has(id)) throw new StompError(REASONS.protocolError, `subscription id "${id.slice(0, 64)}" is already in use`);
+    if (id === undefined || id === '')
+      throw new StompError(REASONS.protocolError, 'SUBSCRIBE needs an id header');
+    if (this.subs.has(id))
+      throw new StompError(
+        REASONS.protocolError,
+        `subscription id "${id.slice(0, 64)}" is already in use`,
+      );
     if (this.subs.size >= this.ctx.limits.maxSubscriptions) {
-      throw new StompError(REASONS.limitExceeded, `at most ${this.ctx.limits.maxSubscriptions} subscriptions per connection`);
+      throw new StompError(
+        REASONS.limitExceeded,
+        `at most ${this.ctx.limits.maxSubscriptions} subscriptions per connection`,
+      );
     }
     const ack = header(frame, 'ack') ?? 'auto';
     if (ack !== 'auto') {
-      throw new StompError(REASONS.protocolError, `ack mode "${ack.slice(0, 32)}" is not supported by this relay yet`);
+      throw new StompError(
+        REASONS.protocolError,
+        `ack mode "${ack.slice(0, 32)}" is not supported by this relay yet`,
+      );
     }
     const destination = header(frame, 'destination');
     const target = this.target(destination, 'sub');
@@ -257,7 +338,8 @@ export class Session implements MessageSink {
 
   private unsubscribe(frame: Frame): void | Promise<void> {
     const id = header(frame, 'id');
-    if (id === undefined) throw new StompError(REASONS.protocolError, 'UNSUBSCRIBE needs an id header');
+    if (id === undefined)
+      throw new StompError(REASONS.protocolError, 'UNSUBSCRIBE needs an id header');
     const sub = this.subs.get(id);
     const receipt = header(frame, 'receipt');
     if (!sub) {
@@ -277,7 +359,12 @@ export class Session implements MessageSink {
   }
 
   private receipt(id: string): void {
-    this.write(serialize({ command: 'RECEIPT', headers: [['receipt-id', id]], body: new Uint8Array() }, { escapes: this.version !== '1.0' }));
+    this.write(
+      serialize(
+        { command: 'RECEIPT', headers: [['receipt-id', id]], body: new Uint8Array() },
+        { escapes: this.version !== '1.0' },
+      ),
+    );
   }
 
   private startHeartbeats(sendEvery: number, expectEvery: number): void {
@@ -293,7 +380,9 @@ export class Session implements MessageSink {
       this.timers.push(
         setInterval(() => {
           if (Date.now() - this.lastReceived > grace) {
-            this.fail(new StompError(REASONS.heartbeatTimeout, `no heart-beat from client for ${grace} ms`));
+            this.fail(
+              new StompError(REASONS.heartbeatTimeout, `no heart-beat from client for ${grace} ms`),
+            );
           }
         }, expectEvery),
       );
@@ -304,11 +393,16 @@ export class Session implements MessageSink {
     if (principal.expiresAt === undefined) return;
     const ms = principal.expiresAt - Date.now();
     // setTimeout caps at ~24.8 days; longer-lived tokens are re-checked when the timer fires.
-    const t = setTimeout(() => {
-      if (Date.now() >= (principal.expiresAt ?? 0)) {
-        this.fail(new StompError(REASONS.tokenExpired, 'token expired: reconnect with a fresh token'));
-      } else this.scheduleExpiry(principal);
-    }, Math.min(Math.max(ms, 0), 2 ** 31 - 1));
+    const t = setTimeout(
+      () => {
+        if (Date.now() >= (principal.expiresAt ?? 0)) {
+          this.fail(
+            new StompError(REASONS.tokenExpired, 'token expired: reconnect with a fresh token'),
+          );
+        } else this.scheduleExpiry(principal);
+      },
+      Math.min(Math.max(ms, 0), 2 ** 31 - 1),
+    );
     this.timers.push(t);
   }
 
@@ -335,7 +429,10 @@ export class Session implements MessageSink {
     } catch {
       bytes = serialize({ command: 'ERROR', headers: [['message', err.reason]], body });
     }
-    this.ctx.log.debug({ session: this.id, reason: err.reason, message: err.message }, 'session error');
+    this.ctx.log.debug(
+      { session: this.id, reason: err.reason, message: err.message },
+      'session error',
+    );
     this.write(bytes);
     this.end(code, err.reason);
   }
@@ -351,7 +448,9 @@ export class Session implements MessageSink {
     this.clearTimers();
     this.queue.length = 0;
     for (const sub of this.subs.values()) {
-      this.ctx.hub.remove(sub).catch((err: unknown) => this.ctx.log.warn({ err }, 'unsubscribe failed'));
+      this.ctx.hub
+        .remove(sub)
+        .catch((err: unknown) => this.ctx.log.warn({ err }, 'unsubscribe failed'));
     }
     this.subs.clear();
     this.ctx.onEnd?.(this);
@@ -365,7 +464,10 @@ export class Session implements MessageSink {
   private asStompError(err: unknown): StompError {
     if (err instanceof StompError) return err;
     if (err instanceof StompParseError) {
-      const tooLarge = err.code === 'frame-too-large' || err.code === 'too-many-headers' || err.code === 'header-line-too-long';
+      const tooLarge =
+        err.code === 'frame-too-large' ||
+        err.code === 'too-many-headers' ||
+        err.code === 'header-line-too-long';
       return new StompError(tooLarge ? REASONS.frameTooLarge : REASONS.frameInvalid, err.message);
     }
     this.ctx.log.error({ err, session: this.id }, 'unexpected error in session');

@@ -55,7 +55,15 @@ export async function rawStomp(
     send: (data) => ws.send(data),
     next: (command, timeoutMs = 5000) =>
       new Promise<Frame>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`no ${command} frame within ${timeoutMs} ms; got ${frames.map((f) => f.command).join(',')}`)), timeoutMs);
+        const t = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `no ${command} frame within ${timeoutMs} ms; got ${frames.map((f) => f.command).join(',')}`,
+              ),
+            ),
+          timeoutMs,
+        );
         const check = (): void => {
           const f = frames.find((x) => x.command === command && !consumed.has(x));
           if (f) {
@@ -79,8 +87,13 @@ export async function rawStomp(
 }
 
 /** A CONNECT frame with a bearer token. */
-export function connectFrame(token: string | undefined, extra: Record<string, string> = {}): string {
+export function connectFrame(
+  token: string | undefined,
+  extra: Record<string, string> = {},
+): string {
   const headers: Record<string, string> = { 'accept-version': '1.2', host: 'localhost', ...extra };
   if (token !== undefined) headers.Authorization = `Bearer ${token}`;
-  return `CONNECT\n${Object.entries(headers).map(([k, v]) => `${k}:${v}`).join('\n')}\n\n\0`;
+  return `CONNECT\n${Object.entries(headers)
+    .map(([k, v]) => `${k}:${v}`)
+    .join('\n')}\n\n\0`;
 }

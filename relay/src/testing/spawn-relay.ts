@@ -82,7 +82,9 @@ export function spawnRelay(options: SpawnRelayOptions = {}): Promise<RelayProces
         port,
         wsUrl: `ws://127.0.0.1:${port}/ws`,
         httpUrl: `http://127.0.0.1:${port}`,
-        secret: options.args?.includes('--dev') ? 'parley-dev-secret-do-not-use-in-production' : secret,
+        secret: options.args?.includes('--dev')
+          ? 'parley-dev-secret-do-not-use-in-production'
+          : secret,
         output: () => out,
         stop: async () => {
           if (child.exitCode !== null) return child.exitCode;
@@ -100,7 +102,8 @@ export function spawnRelay(options: SpawnRelayOptions = {}): Promise<RelayProces
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
-    void exited.then((code) => fail(new Error(`relay exited with ${code} before listening:\n${out}`)));
+    void exited.then((code) =>
+      fail(new Error(`relay exited with ${code} before listening:\n${out}`)),
+    );
   });
 }
-

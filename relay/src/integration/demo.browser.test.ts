@@ -1,0 +1,33 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumAvailable, launchChromium, spawnRelay } from '../testing/index.js';
+import type { RelayProcess } from '../testing/index.js';
+
+describe.runIf(chromiumAvailable())('demo page in headless Chromium', () => {
+  let relay: RelayProcess;
+  let browser: Browser;
+  beforeAll(async () => {
+    relay = await spawnRelay({ args: ['--dev'] });
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await relay?.stop();
+  });
+
+  it('two tabs chat through the SDK bundle and the relay', async () => {
+    const alice = await browser.newPage();
+    const bob = await browser.newPage();
+    const errors: string[] = [];
+    for (const p of [alice, bob]) p.on('pageerror', (e) => errors.push(e.message));
+    await alice.goto(`${relay.httpUrl}/?user=alice&room=demo`);
+    await bob.goto(`${relay.httpUrl}/?user=bob&room=demo`);
+    for (const p of [alice, bob]) await p.locator('#state', { hasText: 'connected' }).waitFor();
+    await alice.fill('input[name=text]', '안녕하세요, bob');
+    await alice.press('input[name=text]', 'Enter');
+    await bob.locator('#log p.msg', { hasText: '안녕하세요, bob' }).waitFor();
+    expect(await bob.locator('#log p.msg').last().innerText()).toBe('alice: 안녕하세요, bob');
+    expect(await alice.locator('#log p.msg').last().innerText()).toBe('alice: 안녕하세요, bob');
+    expect(errors).toEqual([]);
+  });
+});

@@ -1,0 +1,113 @@
+/**
+ * Reason codes the relay puts in the `parley-reason` header of an ERROR frame. The relay closes
+ * the connection after every ERROR frame. The list is part of the wire protocol (docs/protocol.md)
+ * and mirrors `REASONS` in `@parley/relay`.
+ */
+export const RELAY_REASONS = [
+  'auth-required',
+  'token-invalid',
+  'auth-unavailable',
+  'token-expired',
+  'connect-timeout',
+  'version-unsupported',
+  'frame-invalid',
+  'frame-too-large',
+  'unknown-command',
+  'protocol-error',
+  'destination-invalid',
+  'forbidden',
+  'limit-exceeded',
+  'heartbeat-timeout',
+  'server-shutdown',
+  'internal-error',
+] as const;
+
+/** A reason code sent by the relay in an ERROR frame. See {@link RELAY_REASONS}. */
+export type RelayReason = (typeof RELAY_REASONS)[number];
+
+/**
+ * Reason codes the SDK itself produces.
+ *
+ * - `not-connected`: the operation needs a connected client (e.g. `room.send()` while disconnected).
+ * - `connection-closed`: the WebSocket closed without an ERROR frame (network loss, relay gone,
+ *   nothing listening at the URL), before or after the relay accepted the connection.
+ * - `socket-failed`: the WebSocket could not be created (usually a malformed URL).
+ * - `token-unavailable`: the `token` function threw or returned an empty token.
+ * - `timeout`: the relay did not answer CONNECT within `connectTimeoutMs`.
+ * - `aborted`: `disconnect()` was called while the operation was in flight.
+ * - `invalid-argument`: a bad room id, header or body was passed in.
+ * - `unknown`: the relay sent an ERROR frame without a reason this SDK knows.
+ */
+export type ClientReason =
+  | 'not-connected'
+  | 'connection-closed'
+  | 'socket-failed'
+  | 'token-unavailable'
+  | 'timeout'
+  | 'aborted'
+  | 'invalid-argument'
+  | 'unknown';
+
+/** Every reason a {@link ParleyError} can carry. */
+export type ParleyReason = RelayReason | ClientReason;
+
+/** Options for {@link ParleyError}. */
+export interface ParleyErrorOptions {
+  /** The underlying error, if any (a token function's error, a socket error…). */
+  cause?: unknown;
+  /** The headers of the ERROR frame this error came from, if it came from one. */
+  headers?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The one error type of the SDK. `reason` is a stable code to branch on; `message` is for humans.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.connect();
+ * } catch (e) {
+ *   if (isParleyError(e) && e.reason === 'token-expired') refreshLogin();
+ * }
+ * ```
+ */
+export class ParleyError extends Error {
+  override readonly name = 'ParleyError';
+  /** A stable, machine-readable reason code. */
+  readonly reason: ParleyReason;
+  /** The headers of the ERROR frame this error came from (empty when the SDK raised it). */
+  readonly headers: Readonly<Record<string, string>>;
+
+  /**
+   * @param reason - a stable reason code
+   * @param message - human-readable text
+   * @param options - cause and ERROR frame headers
+   */
+  constructor(reason: ParleyReason, message: string, options: ParleyErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.reason = reason;
+    this.headers = options.headers ?? {};
+  }
+}
+
+/** True if `value` is a {@link ParleyError} (optionally one with the given `reason`). */
+export function isParleyError(value: unknown, reason?: ParleyReason): value is ParleyError {
+  return value instanceof ParleyError && (reason === undefined || value.reason === reason);
+}
+
+const relayReasons: ReadonlySet<string> = new Set(RELAY_REASONS);
+
+/**
+ * Builds the error for an ERROR frame: `parley-reason` gives the reason, `message` (or the body)
+ * the text.
+ *
+ * @internal
+ */
+export function errorFromFrame(headers: Record<string, string>, body: string): ParleyError {
+  const wire = headers['parley-reason'];
+  const reason: ParleyReason =
+    wire !== undefined && relayReasons.has(wire) ? (wire as RelayReason) : 'unknown';
+  const message =
+    headers['message'] || body.trim() || `the relay sent an ERROR frame (${wire ?? 'no reason'})`;
+  return new ParleyError(reason, message, { headers: { ...headers } });
+}
