@@ -54,8 +54,9 @@ export function registerHttpRoutes(app: UWS.TemplatedApp, opts: HttpRoutesOption
           .writeStatus('200 OK')
           .writeHeader('content-type', file.type)
           .writeHeader('cache-control', 'no-cache');
-        if (method === 'head') res.endWithoutBody(file.body.length);
-        else res.end(file.body);
+        // uWS 20.30 sends a body on HEAD and aborts the process on endWithoutBody(): answer
+        // HEAD with headers only (its Content-Length is then 0, not the file's).
+        res.end(method === 'head' ? undefined : file.body);
       }
     });
   });

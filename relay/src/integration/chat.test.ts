@@ -317,6 +317,15 @@ describe('relay process', () => {
       expect(page.headers.get('content-type')).toMatch(/text\/html/);
       expect(await page.text()).toMatch(/createClient/);
       expect((await fetch(`${relay.httpUrl}/nope`)).status).toBe(404);
+      // Other methods on every kind of path answer without taking the process down.
+      for (const path of ['/', '/healthz', '/sdk/parley-sdk.js', '/nope', '/ws']) {
+        for (const method of ['HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS']) {
+          const res = await fetch(`${relay.httpUrl}${path}`, { method });
+          expect(res.status, `${method} ${path}`).toBeLessThan(500);
+        }
+      }
+      expect((await fetch(`${relay.httpUrl}/`, { method: 'HEAD' })).status).toBe(200);
+      expect((await fetch(`${relay.httpUrl}/healthz`)).status).toBe(200);
       const tok = (await (await fetch(`${relay.httpUrl}/dev/token?sub=zoe`)).json()) as {
         token: string;
       };
@@ -350,6 +359,41 @@ describe('relay process', () => {
     const err = await c.next('ERROR');
     expect(header(err, 'parley-reason')).toBe('server-shutdown');
     expect(relay.output()).toMatch(/stopped/);
+  });
+
+  it('checks PARLEY_ALLOWED_ORIGINS at the upgrade; clients without Origin are not browsers', async () => {
+    const relay = await spawnRelay({ env: { PARLEY_ALLOWED_ORIGINS: 'https://chat.example.com' } });
+    try {
+      await expect(
+        rawStomp(relay.wsUrl, { headers: { Origin: 'https://evil.example' } }),
+      ).rejects.toThrow(/403/);
+      const ok = await rawStomp(relay.wsUrl, { headers: { Origin: 'https://chat.example.com' } });
+      ok.send(connectFrame(signToken(relay.secret, { sub: 'x' })));
+      await ok.next('CONNECTED');
+      ok.close();
+      const bot = await rawStomp(relay.wsUrl);
+      bot.send(connectFrame(signToken(relay.secret, { sub: 'bot' })));
+      await bot.next('CONNECTED');
+      bot.close();
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('refuses the slow ws fallback in production unless allowed', async () => {
+    const env = { UWS_USE_FALLBACK: '1', NODE_ENV: 'production' };
+    await expect(spawnRelay({ env })).rejects.toThrow(
+      /exited with 3[\s\S]*did NOT load[\s\S]*PARLEY_ALLOW_WS_FALLBACK/,
+    );
+    const relay = await spawnRelay({ env: { ...env, PARLEY_ALLOW_WS_FALLBACK: '1' } });
+    try {
+      expect(relay.output()).toMatch(/"uws":"fallback"/);
+      expect(relay.output().indexOf('did NOT load')).toBeLessThan(
+        relay.output().indexOf('listening'),
+      );
+    } finally {
+      await relay.stop();
+    }
   });
 
   it('refuses bad configuration with a clear message and exit code 2', async () => {
