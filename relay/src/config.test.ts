@@ -48,7 +48,18 @@ describe('loadConfig: defaults', () => {
         connectTimeoutMs: 10000,
         heartbeatMs: 10000,
         maxSubscriptions: 256,
+        maxDestinationLength: 255,
+        maxSendRate: 100,
+        sendBurst: 200,
+        maxUnacked: 1000,
+        maxQueueBacklog: 10000,
+        maxBufferedBytes: 1048576,
+        maxTransactions: 16,
       },
+      prefixMap: [
+        ['/pub/', '/sub/'],
+        ['/app/', '/topic/'],
+      ],
     });
   });
 
@@ -89,6 +100,14 @@ describe('loadConfig: defaults', () => {
       PARLEY_CONNECT_TIMEOUT_MS: '1500',
       PARLEY_HEARTBEAT_MS: '0',
       PARLEY_MAX_SUBSCRIPTIONS: '3',
+      PARLEY_MAX_DESTINATION_LENGTH: '100',
+      PARLEY_MAX_SEND_RATE: '0',
+      PARLEY_SEND_BURST: '5',
+      PARLEY_MAX_UNACKED: '7',
+      PARLEY_MAX_QUEUE_BACKLOG: '8',
+      PARLEY_MAX_BUFFERED_BYTES: '70000',
+      PARLEY_MAX_TRANSACTIONS: '2',
+      PARLEY_PREFIX_MAP: ' /in/ = /out/ ,/a/=/topic/a/',
       PARLEY_ALLOW_WS_FALLBACK: '1',
       NODE_ENV: 'production',
     });
@@ -116,7 +135,18 @@ describe('loadConfig: defaults', () => {
         connectTimeoutMs: 1500,
         heartbeatMs: 0,
         maxSubscriptions: 3,
+        maxDestinationLength: 100,
+        maxSendRate: 0,
+        sendBurst: 5,
+        maxUnacked: 7,
+        maxQueueBacklog: 8,
+        maxBufferedBytes: 70000,
+        maxTransactions: 2,
       },
+      prefixMap: [
+        ['/in/', '/out/'],
+        ['/a/', '/topic/a/'],
+      ],
     });
   });
 
@@ -148,6 +178,13 @@ describe('loadConfig: numeric variables', () => {
     ['PARLEY_CONNECT_TIMEOUT_MS', 10_000, 100, 600_000],
     ['PARLEY_HEARTBEAT_MS', 10_000, 0, 3_600_000],
     ['PARLEY_MAX_SUBSCRIPTIONS', 256, 1, 100_000],
+    ['PARLEY_MAX_DESTINATION_LENGTH', 255, 16, 4096],
+    ['PARLEY_MAX_SEND_RATE', 100, 0, 1000000],
+    ['PARLEY_SEND_BURST', 200, 1, 1000000],
+    ['PARLEY_MAX_UNACKED', 1000, 1, 1000000],
+    ['PARLEY_MAX_QUEUE_BACKLOG', 10000, 1, 10000000],
+    ['PARLEY_MAX_BUFFERED_BYTES', 1048576, 65536, 1073741824],
+    ['PARLEY_MAX_TRANSACTIONS', 16, 1, 10000],
   ];
   const field = (cfg: ReturnType<typeof loadConfig>, name: string): number => {
     switch (name) {
@@ -165,6 +202,21 @@ describe('loadConfig: numeric variables', () => {
         return cfg.limits.heartbeatMs;
       case 'PARLEY_MAX_SUBSCRIPTIONS':
         return cfg.limits.maxSubscriptions;
+      case 'PARLEY_MAX_DESTINATION_LENGTH':
+        return cfg.limits.maxDestinationLength;
+      case 'PARLEY_MAX_SEND_RATE':
+        return cfg.limits.maxSendRate;
+      case 'PARLEY_SEND_BURST':
+        return cfg.limits.sendBurst;
+      case 'PARLEY_MAX_UNACKED':
+        return cfg.limits.maxUnacked;
+      case 'PARLEY_MAX_QUEUE_BACKLOG':
+        return cfg.limits.maxQueueBacklog;
+      case 'PARLEY_MAX_BUFFERED_BYTES':
+        return cfg.limits.maxBufferedBytes;
+      case 'PARLEY_MAX_TRANSACTIONS':
+        return cfg.limits.maxTransactions;
+
       default:
         throw new Error(`no field for ${name}`);
     }
@@ -442,5 +494,23 @@ describe('helpText', () => {
     const names = ENV_VARS.map((v) => v.name);
     expect(new Set(names).size).toBe(names.length);
     for (const n of names) expect(n).toMatch(/^(PARLEY_[A-Z_]+|NODE_ENV)$/);
+  });
+});
+
+describe('loadConfig: PARLEY_PREFIX_MAP', () => {
+  it('accepts an empty map', () => {
+    expect(loadConfig({ ...BASE, PARLEY_PREFIX_MAP: '' }).prefixMap).toEqual([]);
+  });
+
+  it.each([
+    '/pub=/sub/',
+    'pub/=/sub/',
+    '/pub/',
+    '/pub/=/sub/=/x/',
+    '/a/../=/b/',
+    '/pub/=/',
+    '/pub/=/user/x/',
+  ])('refuses %j with a message naming the variable', (raw) => {
+    expect(() => loadConfig({ ...BASE, PARLEY_PREFIX_MAP: raw })).toThrow(/^PARLEY_PREFIX_MAP: /);
   });
 });

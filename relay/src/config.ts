@@ -19,6 +19,20 @@ export interface Limits {
   heartbeatMs: number;
   /** Most subscriptions one connection may hold. */
   maxSubscriptions: number;
+  /** Longest destination, in characters. */
+  maxDestinationLength: number;
+  /** SEND frames per second per connection (token bucket rate; 0 = unlimited). */
+  maxSendRate: number;
+  /** SEND frames a connection may send in a burst above the rate. */
+  sendBurst: number;
+  /** Unacknowledged messages per client-ack subscription (also the `/queue/` prefetch). */
+  maxUnacked: number;
+  /** Messages a `/queue/` destination holds while no consumer can take them. */
+  maxQueueBacklog: number;
+  /** Bytes queued to a slow client before it is dropped. */
+  maxBufferedBytes: number;
+  /** Open transactions per connection. */
+  maxTransactions: number;
 }
 
 export interface JwtConfig {
@@ -40,6 +54,8 @@ export interface Config {
   /** Browser origins allowed to open a WebSocket; empty means any. */
   allowedOrigins: string[];
   apiKey?: string;
+  /** Spring-style destination rewrites, applied in order: `[from, to]` prefix pairs. */
+  prefixMap: Array<[string, string]>;
   /** Development mode: dev secret allowed, tokens without a `parley` claim may use everything. */
   dev: boolean;
   production: boolean;
@@ -78,6 +94,34 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'PARLEY_CONNECT_TIMEOUT_MS', default: '10000', help: 'Time allowed to send CONNECT' },
   { name: 'PARLEY_HEARTBEAT_MS', default: '10000', help: 'Heart-beat interval offered (0 = off)' },
   { name: 'PARLEY_MAX_SUBSCRIPTIONS', default: '256', help: 'Most subscriptions per connection' },
+  { name: 'PARLEY_MAX_DESTINATION_LENGTH', default: '255', help: 'Longest destination' },
+  {
+    name: 'PARLEY_MAX_SEND_RATE',
+    default: '100',
+    help: 'SENDs per second per connection (0 = off)',
+  },
+  { name: 'PARLEY_SEND_BURST', default: '200', help: 'SENDs allowed in a burst above the rate' },
+  {
+    name: 'PARLEY_MAX_UNACKED',
+    default: '1000',
+    help: 'Unacked messages per client-ack subscription',
+  },
+  {
+    name: 'PARLEY_MAX_QUEUE_BACKLOG',
+    default: '10000',
+    help: 'Messages a /queue/ holds without consumers',
+  },
+  {
+    name: 'PARLEY_MAX_BUFFERED_BYTES',
+    default: '1048576',
+    help: 'Bytes queued to a slow client before it is dropped',
+  },
+  { name: 'PARLEY_MAX_TRANSACTIONS', default: '16', help: 'Open transactions per connection' },
+  {
+    name: 'PARLEY_PREFIX_MAP',
+    default: '/pub/=/sub/,/app/=/topic/',
+    help: 'Destination rewrites from=to, comma separated (empty string = none)',
+  },
   {
     name: 'PARLEY_ALLOW_WS_FALLBACK',
     help: 'Set to 1 to allow the slow ws fallback in production',
@@ -127,6 +171,29 @@ function origins(raw: string | undefined): string[] {
     }
   }
   return list.map((o) => o.replace(/\/$/, ''));
+}
+
+/** Default Spring-friendly rewrites: `/pub/x` → `/sub/x`, `/app/x` → `/topic/x`. */
+export const DEFAULT_PREFIX_MAP_SPEC = '/pub/=/sub/,/app/=/topic/';
+
+function prefixMap(raw: string | undefined): Array<[string, string]> {
+  const text = raw ?? DEFAULT_PREFIX_MAP_SPEC;
+  if (text.trim() === '') return [];
+  return text.split(',').map((pair) => {
+    const m = /^\s*(\/[^=\s]*\/)\s*=\s*(\/[^=\s]*\/)\s*$/.exec(pair);
+    if (!m || m[1]!.includes('..') || m[2]!.includes('..')) {
+      throw new ConfigError(
+        `PARLEY_PREFIX_MAP: "${pair.trim()}" must be from=to with both prefixes starting and ending in "/", e.g. /pub/=/sub/`,
+      );
+    }
+    const to = m[2]!;
+    if (to === '/' || to.startsWith('/user/')) {
+      throw new ConfigError(
+        `PARLEY_PREFIX_MAP: "${pair.trim()}" may not rewrite into "/" or /user/`,
+      );
+    }
+    return [m[1]!, to];
+  });
 }
 
 /** Build a {@link Config} from environment variables; throws {@link ConfigError} on bad input. */
@@ -196,7 +263,21 @@ export function loadConfig(env: Env, opts: { dev?: boolean } = {}): Config {
       connectTimeoutMs: int(env, 'PARLEY_CONNECT_TIMEOUT_MS', 10_000, 100, 600_000),
       heartbeatMs: int(env, 'PARLEY_HEARTBEAT_MS', 10_000, 0, 3_600_000),
       maxSubscriptions: int(env, 'PARLEY_MAX_SUBSCRIPTIONS', 256, 1, 100_000),
+      maxDestinationLength: int(env, 'PARLEY_MAX_DESTINATION_LENGTH', 255, 16, 4096),
+      maxSendRate: int(env, 'PARLEY_MAX_SEND_RATE', 100, 0, 1_000_000),
+      sendBurst: int(env, 'PARLEY_SEND_BURST', 200, 1, 1_000_000),
+      maxUnacked: int(env, 'PARLEY_MAX_UNACKED', 1000, 1, 1_000_000),
+      maxQueueBacklog: int(env, 'PARLEY_MAX_QUEUE_BACKLOG', 10_000, 1, 10_000_000),
+      maxBufferedBytes: int(
+        env,
+        'PARLEY_MAX_BUFFERED_BYTES',
+        1024 * 1024,
+        64 * 1024,
+        1024 * 1024 * 1024,
+      ),
+      maxTransactions: int(env, 'PARLEY_MAX_TRANSACTIONS', 16, 1, 10_000),
     },
+    prefixMap: prefixMap(env.PARLEY_PREFIX_MAP),
   };
 }
 

@@ -30,6 +30,10 @@ export const REASONS = {
   forbidden: 'forbidden',
   /** A per-connection limit was reached (subscriptions…). */
   limitExceeded: 'limit-exceeded',
+  /** SENDs came faster than the per-connection rate limit. */
+  rateLimited: 'rate-limited',
+  /** The client did not read its messages fast enough (send buffer or unacked limit). */
+  slowConsumer: 'slow-consumer',
   /** The client's heart-beats stopped. */
   heartbeatTimeout: 'heartbeat-timeout',
   /** The relay is shutting down. */

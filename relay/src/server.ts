@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_PREFIX_MAP } from './auth/acl.js';
 import { createVerifier } from './auth/jwt.js';
 import type { TokenVerifier } from './auth/jwt.js';
 import type { Broker } from './broker/broker.js';
@@ -43,9 +42,11 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
   const { uws } = deps.loaded;
   const broker = deps.broker ?? new MemoryBroker();
   const verify = deps.verify ?? createVerifier(config.jwt);
-  const hub = new Hub(broker, (err, sub) =>
-    deps.log.error({ err, subscription: sub.id }, 'delivery failed'),
-  );
+  const hub = new Hub(broker, {
+    maxQueueBacklog: config.limits.maxQueueBacklog,
+    onError: (err, sub) => deps.log.error({ err, subscription: sub.id }, 'delivery failed'),
+    onDrop: (target) => deps.log.warn({ target }, 'queue backlog full: message dropped'),
+  });
   const sessions = new Set<Session>();
   const nodeId = randomBytes(3).toString('hex');
   let counter = 0;
@@ -58,6 +59,7 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
       uws,
       allowedOrigins: config.allowedOrigins,
       maxPayloadLength: Math.max(config.limits.maxFrameSize * 2, 16 * 1024 * 1024),
+      maxBackpressure: config.limits.maxBufferedBytes + 2 * config.limits.maxFrameSize,
       createSession: (transport) => {
         const session = new Session(`${nodeId}-${(++counter).toString(36)}`, transport, {
           verify,
@@ -65,7 +67,7 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
           hub,
           limits: config.limits,
           dev: config.dev,
-          prefixMap: DEFAULT_PREFIX_MAP,
+          prefixMap: config.prefixMap,
           serverName: SERVER_NAME,
           log: deps.log,
           onEnd: (s) => sessions.delete(s),

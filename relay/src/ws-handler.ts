@@ -19,6 +19,8 @@ export interface WsHandlerOptions {
   allowedOrigins: string[];
   /** Largest WebSocket message; the STOMP frame limit is enforced by the parser below it. */
   maxPayloadLength: number;
+  /** uWS's hard cap on queued bytes; sessions drop slow consumers well before it. */
+  maxBackpressure: number;
   /** Creates the STOMP session for a freshly opened socket. */
   createSession: (transport: Transport, data: SocketData) => Session;
 }
@@ -40,7 +42,7 @@ export function wsBehavior(opts: WsHandlerOptions): UWS.WebSocketBehavior<Socket
   return {
     compression: opts.uws.DISABLED,
     maxPayloadLength: opts.maxPayloadLength,
-    maxBackpressure: 4 * 1024 * 1024,
+    maxBackpressure: opts.maxBackpressure,
     closeOnBackpressureLimit: 1,
     idleTimeout: 120,
     sendPingsAutomatically: true,
@@ -72,6 +74,7 @@ export function wsBehavior(opts: WsHandlerOptions): UWS.WebSocketBehavior<Socket
       const data = ws.getUserData();
       const transport: Transport = {
         send: (bytes, binary) => (data.closed ? false : ws.send(bytes, binary) === 1),
+        bufferedAmount: () => (data.closed ? 0 : ws.getBufferedAmount()),
         close: (code, reason) => {
           if (data.closed) return;
           data.closed = true;

@@ -235,8 +235,12 @@ describe('isAllowed', () => {
     expect(isAllowed(pubOnly, 'sub', '/topic/out', false)).toBe(false);
   });
 
-  it('does not grant pub on the user’s own queue by default', () => {
-    expect(isAllowed(alice(null), 'pub', '/user/alice/queue/x', false)).toBe(false);
+  it('lets a user send to their own queue without grants, but not to others’', () => {
+    expect(isAllowed(alice(null), 'pub', '/user/alice/queue/x', false)).toBe(true);
+    expect(isAllowed(alice(null), 'pub', '/user/bob/queue/x', false)).toBe(false);
+    expect(
+      isAllowed(alice({ sub: [], pub: ['/user/*/queue/dm'] }), 'pub', '/user/bob/queue/dm', false),
+    ).toBe(true);
   });
 });
 

@@ -76,8 +76,8 @@ export type Access = 'sub' | 'pub';
 
 /**
  * Whether the principal may read (`sub`) or write (`pub`) an already mapped and validated
- * destination. A user's own `/user/<id>/...` destinations are always readable and nobody else's
- * ever are; writing to one (a DM) needs a `pub` grant. Tokens without
+ * destination. A user's own `/user/<id>/...` destinations are always usable and nobody else's
+ * are ever readable; writing to another user's (a DM) needs a `pub` grant. Tokens without
  * a `parley` claim get nothing else, except in development mode, where they get everything.
  */
 export function isAllowed(
@@ -86,10 +86,9 @@ export function isAllowed(
   dest: string,
   dev: boolean,
 ): boolean {
-  if (access === 'sub' && dest.startsWith('/user/')) {
-    // User destinations are always the user's own, whatever the grants say.
-    return dest.startsWith(`/user/${principal.userId}/`);
-  }
+  if (dest.startsWith(`/user/${principal.userId}/`)) return true;
+  // Other users' destinations are never readable, whatever the grants say.
+  if (access === 'sub' && dest.startsWith('/user/')) return false;
   if (!principal.grants) return dev;
   return matchesAny(principal.grants[access], dest);
 }

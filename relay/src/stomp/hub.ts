@@ -1,6 +1,8 @@
 import type { Broker, BrokerListener, BrokerMessage } from '../broker/broker.js';
+import { QueueDispatcher } from './queue-dispatcher.js';
+import type { Subscription } from './subscription.js';
 
-/** One STOMP subscription of one session, as the hub tracks it. */
+/** One STOMP subscription of one session, as the hub sees it. */
 export interface LocalSubscription {
   /** The client's subscription id. */
   readonly id: string;
@@ -13,63 +15,129 @@ export interface LocalSubscription {
 
 /** Whatever receives messages for a subscription (a STOMP session). */
 export interface MessageSink {
-  deliver(message: BrokerMessage, subscription: LocalSubscription): void;
+  deliver(message: BrokerMessage, subscription: LocalSubscription, redelivered?: boolean): void;
+}
+
+/** `/queue/<name>` destinations have competing consumers; everything else broadcasts. */
+export function isQueue(target: string): boolean {
+  return target.startsWith('/queue/');
+}
+
+interface Target {
+  subs: Set<Subscription>;
+  listener: BrokerListener;
+  queue?: QueueDispatcher;
+}
+
+export interface HubOptions {
+  /** Most messages a `/queue/` destination holds for its consumers on this relay. */
+  maxQueueBacklog: number;
+  onError?: (err: unknown, sub: LocalSubscription) => void;
+  onDrop?: (target: string, message: BrokerMessage) => void;
 }
 
 /**
  * Local subscription registry: one broker subscription per internal destination,
- * reference-counted by the sessions of this relay, fanned out here.
+ * reference-counted by the sessions of this relay, fanned out here (broadcast), or handed to
+ * one consumer at a time (`/queue/`).
  * @internal
  */
 export class Hub {
-  private readonly targets = new Map<
-    string,
-    { subs: Set<LocalSubscription>; listener: BrokerListener }
-  >();
+  private readonly targets = new Map<string, Target>();
 
   constructor(
     private readonly broker: Broker,
-    private readonly onError: (err: unknown, sub: LocalSubscription) => void = () => undefined,
+    private readonly options: HubOptions = { maxQueueBacklog: 10_000 },
   ) {}
 
-  async add(sub: LocalSubscription): Promise<void> {
+  async add(sub: Subscription): Promise<void> {
+    const entry = await this.open(sub.target);
+    entry.subs.add(sub);
+    entry.queue?.add(sub);
+  }
+
+  async remove(sub: Subscription): Promise<void> {
     const entry = this.targets.get(sub.target);
-    if (entry) {
-      entry.subs.add(sub);
-      return;
+    if (!entry?.subs.delete(sub)) return;
+    if (entry.queue) {
+      entry.queue.remove(sub);
+      const orphans = sub.drainPending();
+      if (orphans.length > 0) entry.queue.requeue(orphans);
     }
-    const subs = new Set<LocalSubscription>([sub]);
-    const listener: BrokerListener = (message) => {
-      for (const s of subs) {
-        try {
-          s.sink.deliver(message, s);
-        } catch (err) {
-          // One broken receiver must not cost the others the message, nor fail the publisher.
-          this.onError(err, s);
-        }
-      }
-    };
-    this.targets.set(sub.target, { subs, listener });
-    try {
-      await this.broker.subscribe(sub.target, listener);
-    } catch (err) {
-      subs.delete(sub);
-      if (subs.size === 0 && this.targets.get(sub.target)?.listener === listener) {
-        this.targets.delete(sub.target);
-      }
-      throw err;
+    await this.closeIfIdle(sub.target, entry);
+  }
+
+  /** Gives NACKed messages back to a queue, to another consumer when there is one. */
+  requeue(sub: Subscription, messages: BrokerMessage[]): void {
+    this.targets.get(sub.target)?.queue?.requeue(messages, sub);
+  }
+
+  /** A consumer acknowledged messages and may take more. */
+  ready(sub: Subscription): void {
+    this.targets.get(sub.target)?.queue?.dispatch();
+  }
+
+  /**
+   * Makes sure a `/queue/` destination listens to the broker before a message is published to
+   * it, so messages sent before any consumer subscribes wait in the backlog. Throws when full.
+   */
+  async prepareQueue(target: string): Promise<void> {
+    const entry = await this.open(target);
+    if (entry.queue?.full) {
+      await this.closeIfIdle(target, entry);
+      throw new QueueFullError(target, entry.queue.maxBacklog);
     }
   }
 
-  async remove(sub: LocalSubscription): Promise<void> {
-    const entry = this.targets.get(sub.target);
-    if (!entry?.subs.delete(sub) || entry.subs.size > 0) return;
-    this.targets.delete(sub.target);
-    await this.broker.unsubscribe(sub.target, entry.listener);
-  }
-
-  /** Number of internal destinations with local subscribers. */
+  /** Number of internal destinations this relay listens to. */
   get size(): number {
     return this.targets.size;
+  }
+
+  private async open(target: string): Promise<Target> {
+    const existing = this.targets.get(target);
+    if (existing) return existing;
+    const subs = new Set<Subscription>();
+    const queue = isQueue(target)
+      ? new QueueDispatcher(this.options.maxQueueBacklog, (m) => this.options.onDrop?.(target, m))
+      : undefined;
+    const listener: BrokerListener = queue
+      ? (message) => queue.offer(message)
+      : (message) => {
+          for (const s of subs) {
+            try {
+              s.sink.deliver(message, s);
+            } catch (err) {
+              // One broken receiver must not cost the others the message, nor fail the publisher.
+              this.options.onError?.(err, s);
+            }
+          }
+        };
+    const entry: Target = { subs, listener, ...(queue && { queue }) };
+    this.targets.set(target, entry);
+    try {
+      await this.broker.subscribe(target, listener);
+    } catch (err) {
+      if (this.targets.get(target) === entry) this.targets.delete(target);
+      throw err;
+    }
+    return entry;
+  }
+
+  private async closeIfIdle(target: string, entry: Target): Promise<void> {
+    if (entry.subs.size > 0 || (entry.queue && !entry.queue.idle)) return;
+    if (this.targets.get(target) !== entry) return;
+    this.targets.delete(target);
+    await this.broker.unsubscribe(target, entry.listener);
+  }
+}
+
+/** A `/queue/` destination's backlog is full; the SEND is refused. */
+export class QueueFullError extends Error {
+  constructor(
+    readonly target: string,
+    readonly limit: number,
+  ) {
+    super(`queue ${target} already holds ${limit} messages waiting for a consumer`);
   }
 }

@@ -1,39 +1,89 @@
 import type { BrokerMessage } from '../broker/broker.js';
+import type { Frame } from '../codec/index.js';
 import { serialize } from '../codec/index.js';
 import type { LocalSubscription } from './hub.js';
 
 const cache = new WeakMap<BrokerMessage, Map<string, Uint8Array>>();
 
+/** Headers that are the relay's to set, never passed through from SEND to MESSAGE. */
+const DROPPED_SEND_HEADERS = new Set([
+  'destination',
+  'receipt',
+  'transaction',
+  'content-length',
+  'message-id',
+  'subscription',
+  'ack',
+  'redelivered',
+]);
+
+/** The SEND headers that travel on into MESSAGE frames: user headers, first occurrence each. */
+export function passThroughHeaders(frame: Frame): Array<[string, string]> {
+  const headers: Array<[string, string]> = [];
+  const seen = new Set<string>();
+  for (const [k, v] of frame.headers) {
+    if (DROPPED_SEND_HEADERS.has(k) || k.startsWith('parley-') || seen.has(k)) continue;
+    seen.add(k);
+    headers.push([k, v]);
+  }
+  return headers;
+}
+
+/** Per-delivery extras that stop a frame from being shared between subscribers. */
+export interface DeliveryExtras {
+  ack?: string;
+  redelivered?: boolean;
+}
+
 /**
  * The MESSAGE frame for one subscription. Subscribers that share a subscription id and
- * destination spelling (the common `sub-0` case) share one buffer per message.
+ * destination spelling (the common `sub-0` case) share one buffer per message; frames with an
+ * `ack` id or a redelivery mark are built for their subscriber alone.
  * @internal
  */
 export function messageFrame(
   message: BrokerMessage,
   sub: LocalSubscription,
   escapes: boolean,
+  extras: DeliveryExtras = {},
 ): Uint8Array {
+  const shared = extras.ack === undefined && !extras.redelivered;
   const key = `${escapes ? 1 : 0}\0${sub.id}\0${sub.destination}`;
   let perMessage = cache.get(message);
-  const hit = perMessage?.get(key);
-  if (hit) return hit;
+  if (shared) {
+    const hit = perMessage?.get(key);
+    if (hit) return hit;
+  }
   const headers: Array<[string, string]> = [
     ['destination', sub.destination],
     ['message-id', message.id],
     ['subscription', sub.id],
-    ...message.headers,
-    ['parley-sender', message.sender],
   ];
+  if (extras.ack !== undefined) headers.push(['ack', extras.ack]);
+  headers.push(...message.headers, ['parley-sender', message.sender]);
   if (message.senderName !== undefined) headers.push(['parley-sender-name', message.senderName]);
   headers.push(
     ['parley-timestamp', String(message.timestamp)],
     ['parley-offset', String(message.offset)],
     ['parley-epoch', message.epoch],
-    ['content-length', String(message.body.length)],
   );
+  if (extras.redelivered) headers.push(['parley-redelivered', 'true']);
+  headers.push(['content-length', String(message.body.length)]);
   const bytes = serialize({ command: 'MESSAGE', headers, body: message.body }, { escapes });
-  if (!perMessage) cache.set(message, (perMessage = new Map()));
-  perMessage.set(key, bytes);
+  if (shared) {
+    if (!perMessage) cache.set(message, (perMessage = new Map()));
+    perMessage.set(key, bytes);
+  }
   return bytes;
+}
+
+/** A copy of `message` without what a STOMP 1.0 frame cannot carry unescaped. */
+export function unescapedSafe(message: BrokerMessage): BrokerMessage {
+  return {
+    ...message,
+    headers: message.headers.filter(([k, v]) => !/[:\r\n]/.test(k) && !/[\r\n]/.test(v)),
+    ...(message.senderName !== undefined && {
+      senderName: message.senderName.replace(/[\r\n]/g, ' '),
+    }),
+  };
 }

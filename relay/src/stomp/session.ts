@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import { authorize, mapPrefix, ownUserDestination, validateDestination } from '../auth/acl.js';
 import type { TokenVerifier } from '../auth/jwt.js';
 import { tokenFromConnect } from '../auth/jwt.js';
 import type { Principal } from '../auth/principal.js';
@@ -8,9 +7,17 @@ import type { Frame } from '../codec/index.js';
 import { StompParseError, StompParser, header, serialize } from '../codec/index.js';
 import type { Limits } from '../config.js';
 import { REASONS, StompError } from '../reasons.js';
-import { negotiateHeartbeat, negotiateVersion } from './negotiate.js';
+import { resolveDestination } from './destinations.js';
+import type { DestinationRules } from './destinations.js';
+import { Timers, startHeartbeats } from './heartbeat.js';
+import { QueueFullError, isQueue } from './hub.js';
 import type { Hub, LocalSubscription, MessageSink } from './hub.js';
-import { messageFrame } from './message-frame.js';
+import { messageFrame, passThroughHeaders, unescapedSafe } from './message-frame.js';
+import { negotiateHeartbeat, negotiateVersion } from './negotiate.js';
+import { TokenBucket } from './rate-limit.js';
+import { SessionSubscriptions } from './session-subscriptions.js';
+import type { Subscription } from './subscription.js';
+import { Transactions } from './transactions.js';
 import type { Transport } from './transport.js';
 
 /** Everything a session needs from the relay, injected. @internal */
@@ -33,30 +40,12 @@ export type SessionState = 'awaiting-connect' | 'authenticating' | 'connected' |
 const MAX_PENDING_FRAMES = 32;
 /** Frames queued behind a slow asynchronous step (e.g. a broker publish) once connected. */
 const MAX_QUEUED_FRAMES = 1024;
-/** Headers that are the relay's to set, never passed through from SEND. */
-const DROPPED_SEND_HEADERS = new Set([
-  'destination',
-  'receipt',
-  'transaction',
-  'content-length',
-  'message-id',
-  'subscription',
-  'ack',
-]);
-
-/** A copy of `message` without what a STOMP 1.0 frame cannot carry unescaped. */
-function unescapedSafe(message: BrokerMessage): BrokerMessage {
-  return {
-    ...message,
-    headers: message.headers.filter(([k, v]) => !/[:\r\n]/.test(k) && !/[\r\n]/.test(v)),
-    ...(message.senderName !== undefined && {
-      senderName: message.senderName.replace(/[\r\n]/g, ' '),
-    }),
-  };
-}
+/** Frames one transaction may hold until COMMIT. */
+const MAX_TX_FRAMES = 1000;
+const EMPTY = new Uint8Array();
 
 /**
- * One STOMP connection: frames in, frames out, heart-beats, subscriptions.
+ * One STOMP connection: frames in, frames out, heart-beats, subscriptions, acks, transactions.
  * Knows nothing of uWS: it talks to a {@link Transport}.
  * @internal
  */
@@ -65,38 +54,42 @@ export class Session implements MessageSink {
   principal?: Principal;
   version = '1.2';
   private readonly parser: StompParser;
-  private readonly subs = new Map<string, LocalSubscription>();
+  private readonly subs: SessionSubscriptions;
+  private readonly tx: Transactions;
+  private readonly rules: DestinationRules;
+  private readonly timers = new Timers();
+  private readonly sends: TokenBucket;
   private readonly queue: Frame[] = [];
   private busy = false;
   private lastBinary = false;
   private lastReceived = Date.now();
   private lastSent = Date.now();
-  private timers: NodeJS.Timeout[] = [];
 
   constructor(
     readonly id: string,
     private readonly transport: Transport,
     private readonly ctx: SessionContext,
   ) {
+    const l = ctx.limits;
     this.parser = new StompParser(
       { onFrame: (f) => this.enqueue(f), onHeartbeat: () => undefined },
       {
-        maxFrameSize: ctx.limits.maxFrameSize,
-        maxHeaders: ctx.limits.maxHeaders,
-        maxHeaderLineLength: ctx.limits.maxHeaderLineLength,
+        maxFrameSize: l.maxFrameSize,
+        maxHeaders: l.maxHeaders,
+        maxHeaderLineLength: l.maxHeaderLineLength,
       },
     );
-    const t = setTimeout(() => {
+    this.rules = { prefixMap: ctx.prefixMap, maxLength: l.maxDestinationLength, dev: ctx.dev };
+    this.subs = new SessionSubscriptions(ctx.hub, this, this.rules, l);
+    this.tx = new Transactions(l.maxTransactions, MAX_TX_FRAMES);
+    this.sends = new TokenBucket(l.maxSendRate, l.sendBurst, Date.now());
+    this.timers.after(l.connectTimeoutMs, () => {
       if (this.state === 'awaiting-connect' || this.state === 'authenticating') {
         this.fail(
-          new StompError(
-            REASONS.connectTimeout,
-            `no CONNECT within ${ctx.limits.connectTimeoutMs} ms`,
-          ),
+          new StompError(REASONS.connectTimeout, `no CONNECT within ${l.connectTimeoutMs} ms`),
         );
       }
-    }, ctx.limits.connectTimeoutMs);
-    this.timers.push(t);
+    });
   }
 
   /** Bytes from the transport. `binary` is whether they came in a binary WebSocket message. */
@@ -125,20 +118,30 @@ export class Session implements MessageSink {
     this.fail(new StompError(REASONS.shutdown, 'relay is shutting down'), undefined, 1001);
   }
 
-  deliver(message: BrokerMessage, sub: LocalSubscription): void {
+  deliver(message: BrokerMessage, local: LocalSubscription, redelivered = false): void {
     if (this.state !== 'connected') return;
+    const sub = local as Subscription;
+    let ack: string | undefined;
+    try {
+      ack = this.subs.track(sub, message);
+    } catch (err) {
+      this.fail(this.asStompError(err));
+      return;
+    }
     const escapes = this.version !== '1.0';
+    const extras = { ...(ack !== undefined && { ack }), redelivered };
     let bytes: Uint8Array;
     try {
-      bytes = messageFrame(message, sub, escapes);
+      bytes = messageFrame(message, sub, escapes, extras);
     } catch {
       // Only STOMP 1.0 frames can fail here: CR/LF in a value (or ':' in a name) cannot be written
       // unescaped. Drop those headers for this session rather than throw into the publisher.
       try {
-        bytes = messageFrame(unescapedSafe(message), sub, escapes);
+        bytes = messageFrame(unescapedSafe(message), sub, escapes, extras);
       } catch {
-        const why = 'a message could not be encoded for this connection';
-        this.fail(new StompError(REASONS.internal, why));
+        this.fail(
+          new StompError(REASONS.internal, 'a message could not be encoded for this connection'),
+        );
         return;
       }
     }
@@ -171,6 +174,7 @@ export class Session implements MessageSink {
     this.queue.push(frame);
   }
 
+  /** Handles queued frames strictly in order; an asynchronous step holds the frames behind it. */
   private drain(): void {
     if (this.busy) return;
     while (this.queue.length > 0 && this.state !== 'closed') {
@@ -187,6 +191,7 @@ export class Session implements MessageSink {
         result.then(
           () => {
             this.busy = false;
+            this.receipt(frame);
             this.drain();
           },
           (err: unknown) => {
@@ -196,6 +201,7 @@ export class Session implements MessageSink {
         );
         return;
       }
+      this.receipt(frame);
     }
   }
 
@@ -205,24 +211,28 @@ export class Session implements MessageSink {
       if (cmd === 'CONNECT' || cmd === 'STOMP') return this.connect(frame);
       throw new StompError(REASONS.protocolError, `expected CONNECT, got ${cmd}`);
     }
+    const principal = this.principal!;
     switch (cmd) {
       case 'SEND':
-        return this.send(frame);
+        return this.inTransaction(frame, () => this.send(frame, principal));
       case 'SUBSCRIBE':
-        return this.subscribe(frame);
+        return this.subs.subscribe(frame, principal);
       case 'UNSUBSCRIBE':
-        return this.unsubscribe(frame);
+        return this.subs.unsubscribe(frame);
+      case 'ACK':
+      case 'NACK':
+        return this.inTransaction(frame, this.subs.settle(frame, cmd === 'NACK'));
+      case 'BEGIN':
+        return this.tx.begin(header(frame, 'transaction'));
+      case 'COMMIT':
+        return this.commit(this.tx.commit(header(frame, 'transaction')));
+      case 'ABORT':
+        return this.tx.abort(header(frame, 'transaction'));
       case 'DISCONNECT':
         return this.disconnect(frame);
       case 'CONNECT':
       case 'STOMP':
         throw new StompError(REASONS.protocolError, 'already connected');
-      case 'ACK':
-      case 'NACK':
-      case 'BEGIN':
-      case 'COMMIT':
-      case 'ABORT':
-        throw new StompError(REASONS.protocolError, `${cmd} is not supported by this relay yet`);
       default:
         throw new StompError(REASONS.unknownCommand, `unknown command ${cmd.slice(0, 32)}`);
     }
@@ -246,8 +256,16 @@ export class Session implements MessageSink {
     this.principal = principal;
     const hb = negotiateHeartbeat(get('heart-beat'), this.ctx.limits.heartbeatMs);
     this.state = 'connected';
-    this.clearTimers();
-    this.startHeartbeats(hb.send, hb.receive);
+    this.timers.stop();
+    startHeartbeats(this.timers, hb.send, hb.receive, {
+      sinceSent: () => Date.now() - this.lastSent,
+      sinceReceived: () => Date.now() - this.lastReceived,
+      sendEol: () => this.write('\n'),
+      dead: (ms) =>
+        this.fail(
+          new StompError(REASONS.heartbeatTimeout, `no heart-beat from client for ${ms} ms`),
+        ),
+    });
     this.scheduleExpiry(principal);
     const headers: Array<[string, string]> = [
       ['version', version],
@@ -256,160 +274,97 @@ export class Session implements MessageSink {
       ['server', this.ctx.serverName],
       ['user-name', principal.userId],
     ];
-    this.write(serialize({ command: 'CONNECTED', headers, body: new Uint8Array() }));
+    this.write(serialize({ command: 'CONNECTED', headers, body: EMPTY }));
     this.ctx.log.debug({ session: this.id, user: principal.userId, version }, 'connected');
   }
 
-  private target(dest: string | undefined, access: 'sub' | 'pub'): string {
-    if (dest === undefined)
-      throw new StompError(
-        REASONS.protocolError,
-        `${access === 'sub' ? 'SUBSCRIBE' : 'SEND'} needs a destination header`,
-      );
-    validateDestination(dest);
-    const principal = this.principal!;
-    const mapped = ownUserDestination(principal, dest) ?? mapPrefix(dest, this.ctx.prefixMap);
-    if (mapped !== dest) validateDestination(mapped);
-    authorize(principal, access, mapped, this.ctx.dev);
-    return mapped;
+  /** Runs `effect` now, or holds it for COMMIT when the frame names a transaction. */
+  private inTransaction(frame: Frame, effect: () => void | Promise<void>): void | Promise<void> {
+    const tx = header(frame, 'transaction');
+    if (tx === undefined) return effect();
+    this.tx.add(tx, effect);
   }
 
-  private send(frame: Frame): void | Promise<void> {
-    if (header(frame, 'transaction') !== undefined) {
-      throw new StompError(
-        REASONS.protocolError,
-        'transactions are not supported by this relay yet',
-      );
+  private async commit(actions: Array<() => void | Promise<void>>): Promise<void> {
+    for (const action of actions) {
+      if (this.state === 'closed') return;
+      await action();
     }
-    const destination = this.target(header(frame, 'destination'), 'pub');
-    const principal = this.principal!;
-    const headers: Array<[string, string]> = [];
-    const seen = new Set<string>();
-    for (const [k, v] of frame.headers) {
-      if (DROPPED_SEND_HEADERS.has(k) || k.startsWith('parley-') || seen.has(k)) continue;
-      seen.add(k);
-      headers.push([k, v]);
-    }
-    const published = this.ctx.broker.publish({
-      destination,
-      body: frame.body,
-      headers,
-      sender: principal.userId,
-      ...(principal.name !== undefined && { senderName: principal.name }),
-      ...(this.lastBinary && { binary: true }),
-    });
-    const receipt = header(frame, 'receipt');
-    return published.then(() => {
-      if (receipt !== undefined) this.receipt(receipt);
-    });
   }
 
-  private subscribe(frame: Frame): Promise<void> {
-    const id = header(frame, 'id');
-    if (id === undefined || id === '')
-      throw new StompError(REASONS.protocolError, 'SUBSCRIBE needs an id header');
-    if (this.subs.has(id))
+  private send(frame: Frame, principal: Principal): void | Promise<void> {
+    if (!this.sends.take(Date.now())) {
+      const l = this.ctx.limits;
       throw new StompError(
-        REASONS.protocolError,
-        `subscription id "${id.slice(0, 64)}" is already in use`,
-      );
-    if (this.subs.size >= this.ctx.limits.maxSubscriptions) {
-      throw new StompError(
-        REASONS.limitExceeded,
-        `at most ${this.ctx.limits.maxSubscriptions} subscriptions per connection`,
+        REASONS.rateLimited,
+        `more than ${l.maxSendRate} SENDs per second (burst ${l.sendBurst})`,
       );
     }
-    const ack = header(frame, 'ack') ?? 'auto';
-    if (ack !== 'auto') {
-      throw new StompError(
-        REASONS.protocolError,
-        `ack mode "${ack.slice(0, 32)}" is not supported by this relay yet`,
-      );
-    }
-    const destination = header(frame, 'destination');
-    const target = this.target(destination, 'sub');
-    const sub: LocalSubscription = { id, destination: destination!, target, sink: this };
-    this.subs.set(id, sub);
-    const receipt = header(frame, 'receipt');
-    return this.ctx.hub.add(sub).then(() => {
-      if (receipt !== undefined) this.receipt(receipt);
-    });
-  }
-
-  private unsubscribe(frame: Frame): void | Promise<void> {
-    const id = header(frame, 'id');
-    if (id === undefined)
-      throw new StompError(REASONS.protocolError, 'UNSUBSCRIBE needs an id header');
-    const sub = this.subs.get(id);
-    const receipt = header(frame, 'receipt');
-    if (!sub) {
-      if (receipt !== undefined) this.receipt(receipt);
-      return;
-    }
-    this.subs.delete(id);
-    return this.ctx.hub.remove(sub).then(() => {
-      if (receipt !== undefined) this.receipt(receipt);
-    });
+    const destination = resolveDestination(
+      principal,
+      header(frame, 'destination'),
+      'pub',
+      this.rules,
+    );
+    const publish = (): Promise<void> =>
+      this.ctx.broker
+        .publish({
+          destination,
+          body: frame.body,
+          headers: passThroughHeaders(frame),
+          sender: principal.userId,
+          ...(principal.name !== undefined && { senderName: principal.name }),
+          ...(this.lastBinary && { binary: true }),
+        })
+        .then(() => undefined);
+    return isQueue(destination) ? this.ctx.hub.prepareQueue(destination).then(publish) : publish();
   }
 
   private disconnect(frame: Frame): void {
-    const receipt = header(frame, 'receipt');
-    if (receipt !== undefined) this.receipt(receipt);
+    this.receipt(frame);
     this.end(1000, 'disconnect');
   }
 
-  private receipt(id: string): void {
+  /** Answers `receipt` once the frame has taken effect (RECEIPTs acknowledge cumulatively). */
+  private receipt(frame: Frame): void {
+    const id = header(frame, 'receipt');
+    if (
+      id === undefined ||
+      this.state !== 'connected' ||
+      frame.command === 'CONNECT' ||
+      frame.command === 'STOMP'
+    )
+      return;
+    const headers: Array<[string, string]> = [['receipt-id', id]];
     this.write(
-      serialize(
-        { command: 'RECEIPT', headers: [['receipt-id', id]], body: new Uint8Array() },
-        { escapes: this.version !== '1.0' },
-      ),
+      serialize({ command: 'RECEIPT', headers, body: EMPTY }, { escapes: this.version !== '1.0' }),
     );
-  }
-
-  private startHeartbeats(sendEvery: number, expectEvery: number): void {
-    if (sendEvery > 0) {
-      this.timers.push(
-        setInterval(() => {
-          if (Date.now() - this.lastSent >= sendEvery * 0.9) this.write('\n');
-        }, sendEvery),
-      );
-    }
-    if (expectEvery > 0) {
-      const grace = expectEvery * 2 + 1000;
-      this.timers.push(
-        setInterval(() => {
-          if (Date.now() - this.lastReceived > grace) {
-            this.fail(
-              new StompError(REASONS.heartbeatTimeout, `no heart-beat from client for ${grace} ms`),
-            );
-          }
-        }, expectEvery),
-      );
-    }
   }
 
   private scheduleExpiry(principal: Principal): void {
     if (principal.expiresAt === undefined) return;
-    const ms = principal.expiresAt - Date.now();
-    // setTimeout caps at ~24.8 days; longer-lived tokens are re-checked when the timer fires.
-    const t = setTimeout(
-      () => {
-        if (Date.now() >= (principal.expiresAt ?? 0)) {
-          this.fail(
-            new StompError(REASONS.tokenExpired, 'token expired: reconnect with a fresh token'),
-          );
-        } else this.scheduleExpiry(principal);
-      },
-      Math.min(Math.max(ms, 0), 2 ** 31 - 1),
-    );
-    this.timers.push(t);
+    this.timers.after(principal.expiresAt - Date.now(), () => {
+      if (Date.now() >= (principal.expiresAt ?? 0)) {
+        this.fail(
+          new StompError(REASONS.tokenExpired, 'token expired: reconnect with a fresh token'),
+        );
+      } else this.scheduleExpiry(principal); // timers cap at ~24.8 days
+    });
   }
 
   private write(data: Uint8Array | string, binary = false): void {
     if (this.state === 'closed') return;
     this.lastSent = Date.now();
     this.transport.send(data, binary);
+    const buffered = this.transport.bufferedAmount();
+    if (buffered > this.ctx.limits.maxBufferedBytes && this.state === 'connected') {
+      this.fail(
+        new StompError(
+          REASONS.slowConsumer,
+          `client is not reading: ${buffered} bytes waiting to be sent`,
+        ),
+      );
+    }
   }
 
   /** Sends ERROR with the reason, then closes: the STOMP rule for every failure. */
@@ -433,8 +388,10 @@ export class Session implements MessageSink {
       { session: this.id, reason: err.reason, message: err.message },
       'session error',
     );
-    this.write(bytes);
-    this.end(code, err.reason);
+    this.state = 'closed';
+    this.transport.send(bytes, false);
+    this.cleanup();
+    this.transport.close(code, err.reason);
   }
 
   private end(code: number, reason: string): void {
@@ -445,24 +402,20 @@ export class Session implements MessageSink {
   }
 
   private cleanup(): void {
-    this.clearTimers();
+    this.timers.stop();
     this.queue.length = 0;
-    for (const sub of this.subs.values()) {
+    this.tx.abortAll();
+    for (const sub of this.subs.removeAll()) {
       this.ctx.hub
         .remove(sub)
         .catch((err: unknown) => this.ctx.log.warn({ err }, 'unsubscribe failed'));
     }
-    this.subs.clear();
     this.ctx.onEnd?.(this);
-  }
-
-  private clearTimers(): void {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers = [];
   }
 
   private asStompError(err: unknown): StompError {
     if (err instanceof StompError) return err;
+    if (err instanceof QueueFullError) return new StompError(REASONS.limitExceeded, err.message);
     if (err instanceof StompParseError) {
       const tooLarge =
         err.code === 'frame-too-large' ||

@@ -8,6 +8,8 @@ export interface Transport {
    * (it will still be sent) and the caller should slow down.
    */
   send(data: Uint8Array | string, binary: boolean): boolean;
+  /** Bytes queued for the peer and not yet written to the socket (back-pressure). */
+  bufferedAmount(): number;
   /** Flush what is queued, then close with a code and a short reason. Idempotent. */
   close(code: number, reason: string): void;
 }

@@ -1,0 +1,50 @@
+/**
+ * A session's timers: heart-beats out, heart-beat watchdog in, and one-shot deadlines
+ * (connect timeout, token expiry). `stop()` clears them all.
+ * @internal
+ */
+export class Timers {
+  private handles: NodeJS.Timeout[] = [];
+
+  /** Calls `fn` once after `ms` (clamped to what setTimeout accepts; `fn` re-checks). */
+  after(ms: number, fn: () => void): void {
+    this.handles.push(setTimeout(fn, Math.min(Math.max(ms, 0), 2 ** 31 - 1)));
+  }
+
+  every(ms: number, fn: () => void): void {
+    this.handles.push(setInterval(fn, ms));
+  }
+
+  stop(): void {
+    for (const h of this.handles) clearTimeout(h);
+    this.handles = [];
+  }
+}
+
+export interface HeartbeatHooks {
+  /** ms since the last byte was sent / received. */
+  sinceSent(): number;
+  sinceReceived(): number;
+  sendEol(): void;
+  dead(silentMs: number): void;
+}
+
+/** Starts STOMP heart-beats: an EOL when idle for `sendEvery`, and a watchdog on the client. */
+export function startHeartbeats(
+  timers: Timers,
+  sendEvery: number,
+  expectEvery: number,
+  hooks: HeartbeatHooks,
+): void {
+  if (sendEvery > 0) {
+    timers.every(sendEvery, () => {
+      if (hooks.sinceSent() >= sendEvery * 0.9) hooks.sendEol();
+    });
+  }
+  if (expectEvery > 0) {
+    const grace = expectEvery * 2 + 1000;
+    timers.every(expectEvery, () => {
+      if (hooks.sinceReceived() > grace) hooks.dead(grace);
+    });
+  }
+}

@@ -1,0 +1,145 @@
+import type { Principal } from '../auth/principal.js';
+import type { BrokerMessage } from '../broker/broker.js';
+import type { Frame } from '../codec/index.js';
+import { header } from '../codec/index.js';
+import { REASONS, StompError } from '../reasons.js';
+import type { DestinationRules } from './destinations.js';
+import { resolveDestination } from './destinations.js';
+import type { Hub, MessageSink } from './hub.js';
+import { isQueue } from './hub.js';
+import { isAckMode, Subscription } from './subscription.js';
+
+export interface SubscriptionLimits {
+  maxSubscriptions: number;
+  maxUnacked: number;
+}
+
+/**
+ * A session's subscriptions: SUBSCRIBE, UNSUBSCRIBE, and the ACK/NACK bookkeeping of the
+ * client ack modes (`ack` ids are unique per session).
+ * @internal
+ */
+export class SessionSubscriptions {
+  private readonly byId = new Map<string, Subscription>();
+  private readonly byAckId = new Map<string, Subscription>();
+  private ackSeq = 0;
+
+  constructor(
+    private readonly hub: Hub,
+    private readonly sink: MessageSink,
+    private readonly rules: DestinationRules,
+    private readonly limits: SubscriptionLimits,
+  ) {}
+
+  /** Validates and registers a SUBSCRIBE; resolves once the hub is listening. */
+  subscribe(frame: Frame, principal: Principal): Promise<void> {
+    const id = header(frame, 'id');
+    if (id === undefined || id === '')
+      throw new StompError(REASONS.protocolError, 'SUBSCRIBE needs an id header');
+    if (this.byId.has(id)) {
+      throw new StompError(
+        REASONS.protocolError,
+        `subscription id "${id.slice(0, 64)}" is already in use`,
+      );
+    }
+    if (this.byId.size >= this.limits.maxSubscriptions) {
+      throw new StompError(
+        REASONS.limitExceeded,
+        `at most ${this.limits.maxSubscriptions} subscriptions per connection`,
+      );
+    }
+    const ack = header(frame, 'ack') ?? 'auto';
+    if (!isAckMode(ack)) {
+      throw new StompError(
+        REASONS.protocolError,
+        `ack must be auto, client or client-individual, not "${ack.slice(0, 32)}"`,
+      );
+    }
+    const destination = header(frame, 'destination');
+    const target = resolveDestination(principal, destination, 'sub', this.rules);
+    const sub = new Subscription(id, destination!, target, ack, this.sink, this.limits.maxUnacked);
+    this.byId.set(id, sub);
+    return this.hub.add(sub);
+  }
+
+  /** Removes a subscription; its unacknowledged queue messages go to other consumers. */
+  unsubscribe(frame: Frame): Promise<void> | undefined {
+    const id = header(frame, 'id');
+    if (id === undefined)
+      throw new StompError(REASONS.protocolError, 'UNSUBSCRIBE needs an id header');
+    const sub = this.byId.get(id);
+    if (!sub) return undefined;
+    this.forget(sub);
+    return this.hub.remove(sub);
+  }
+
+  /**
+   * The `ack` header for a message about to be delivered to `sub`, or undefined in auto mode.
+   * Throws `limit-exceeded` when a broadcast subscription has too many unacknowledged messages.
+   */
+  track(sub: Subscription, message: BrokerMessage): string | undefined {
+    if (sub.ack === 'auto') return undefined;
+    if (sub.pending.size >= sub.maxUnacked) {
+      throw new StompError(
+        REASONS.limitExceeded,
+        `subscription "${sub.id.slice(0, 64)}" has ${sub.maxUnacked} unacknowledged messages`,
+      );
+    }
+    const ackId = (++this.ackSeq).toString(36);
+    sub.track(ackId, message);
+    this.byAckId.set(ackId, sub);
+    return ackId;
+  }
+
+  /** Checks an ACK/NACK now; returns the effect to apply (at once, or at COMMIT). */
+  settle(frame: Frame, nack: boolean): () => void {
+    const command = nack ? 'NACK' : 'ACK';
+    const ackId = header(frame, 'id') ?? this.legacyAckId(frame);
+    if (ackId === undefined)
+      throw new StompError(REASONS.protocolError, `${command} needs an id header`);
+    const sub = this.byAckId.get(ackId);
+    if (!sub) {
+      throw new StompError(
+        REASONS.protocolError,
+        `${command} id "${ackId.slice(0, 64)}" matches no unacknowledged message`,
+      );
+    }
+    return () => {
+      const settled = sub.settle(ackId);
+      if (!settled) return; // settled meanwhile (cumulative ACK, unsubscribe)
+      for (const [id] of settled) this.byAckId.delete(id);
+      if (nack && isQueue(sub.target))
+        this.hub.requeue(
+          sub,
+          settled.map(([, m]) => m),
+        );
+      this.hub.ready(sub);
+    };
+  }
+
+  /** STOMP 1.0/1.1 ACK frames name `subscription` and `message-id` instead of an ack id. */
+  private legacyAckId(frame: Frame): string | undefined {
+    const messageId = header(frame, 'message-id');
+    const subId = header(frame, 'subscription');
+    if (messageId === undefined) return undefined;
+    const subs = subId !== undefined ? [this.byId.get(subId)] : [...this.byId.values()];
+    for (const sub of subs) {
+      if (!sub) continue;
+      for (const [id, m] of sub.pending) if (m.id === messageId) return id;
+    }
+    return messageId;
+  }
+
+  /** Every subscription, for cleanup when the session ends. */
+  removeAll(): Subscription[] {
+    const all = [...this.byId.values()];
+    this.byId.clear();
+    this.byAckId.clear();
+    return all;
+  }
+
+  private forget(sub: Subscription): void {
+    this.byId.delete(sub.id);
+    for (const id of sub.pending.keys()) this.byAckId.delete(id);
+  }
+}

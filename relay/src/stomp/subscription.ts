@@ -1,0 +1,65 @@
+import type { BrokerMessage } from '../broker/broker.js';
+import type { LocalSubscription, MessageSink } from './hub.js';
+
+/** STOMP 1.2 acknowledgement modes. */
+export type AckMode = 'auto' | 'client' | 'client-individual';
+
+export function isAckMode(v: string): v is AckMode {
+  return v === 'auto' || v === 'client' || v === 'client-individual';
+}
+
+/**
+ * One STOMP subscription of one session, with its unacknowledged messages (client ack modes).
+ * Pending messages are kept in delivery order, which is what makes `client` acks cumulative.
+ * @internal
+ */
+export class Subscription implements LocalSubscription {
+  /** ack id → message, in delivery order. */
+  readonly pending = new Map<string, BrokerMessage>();
+
+  constructor(
+    readonly id: string,
+    readonly destination: string,
+    readonly target: string,
+    readonly ack: AckMode,
+    readonly sink: MessageSink,
+    /** Most unacknowledged messages held for this subscription. */
+    readonly maxUnacked: number,
+  ) {}
+
+  /** Whether a competing-consumer queue may hand this subscription another message. */
+  get hasCapacity(): boolean {
+    return this.ack === 'auto' || this.pending.size < this.maxUnacked;
+  }
+
+  track(ackId: string, message: BrokerMessage): void {
+    this.pending.set(ackId, message);
+  }
+
+  /**
+   * Settles `ackId` (and, in `client` mode, every message delivered before it) and returns the
+   * settled `[ackId, message]` pairs, oldest first; `undefined` if the id is not pending here.
+   */
+  settle(ackId: string): Array<[string, BrokerMessage]> | undefined {
+    const target = this.pending.get(ackId);
+    if (!target) return undefined;
+    if (this.ack !== 'client') {
+      this.pending.delete(ackId);
+      return [[ackId, target]];
+    }
+    const settled: Array<[string, BrokerMessage]> = [];
+    for (const [id, m] of this.pending) {
+      this.pending.delete(id);
+      settled.push([id, m]);
+      if (id === ackId) break;
+    }
+    return settled;
+  }
+
+  /** Removes and returns every pending message (unsubscribe, lost consumer). */
+  drainPending(): BrokerMessage[] {
+    const all = [...this.pending.values()];
+    this.pending.clear();
+    return all;
+  }
+}
