@@ -17,6 +17,8 @@ export const RELAY_REASONS = [
   'destination-invalid',
   'forbidden',
   'limit-exceeded',
+  'rate-limited',
+  'slow-consumer',
   'heartbeat-timeout',
   'server-shutdown',
   'internal-error',
