@@ -55,7 +55,9 @@ describe('loadConfig: defaults', () => {
         maxQueueBacklog: 10000,
         maxBufferedBytes: 1048576,
         maxTransactions: 16,
+        maxReplay: 1000,
       },
+      history: { maxCount: 1000, maxAgeMs: 86_400_000 },
       prefixMap: [
         ['/pub/', '/sub/'],
         ['/app/', '/topic/'],
@@ -107,6 +109,9 @@ describe('loadConfig: defaults', () => {
       PARLEY_MAX_QUEUE_BACKLOG: '8',
       PARLEY_MAX_BUFFERED_BYTES: '70000',
       PARLEY_MAX_TRANSACTIONS: '2',
+      PARLEY_MAX_REPLAY: '9',
+      PARLEY_HISTORY_SIZE: '10',
+      PARLEY_HISTORY_TTL_MS: '5000',
       PARLEY_PREFIX_MAP: ' /in/ = /out/ ,/a/=/topic/a/',
       PARLEY_ALLOW_WS_FALLBACK: '1',
       NODE_ENV: 'production',
@@ -142,7 +147,9 @@ describe('loadConfig: defaults', () => {
         maxQueueBacklog: 8,
         maxBufferedBytes: 70000,
         maxTransactions: 2,
+        maxReplay: 9,
       },
+      history: { maxCount: 10, maxAgeMs: 5000 },
       prefixMap: [
         ['/in/', '/out/'],
         ['/a/', '/topic/a/'],
@@ -216,6 +223,12 @@ describe('loadConfig: numeric variables', () => {
         return cfg.limits.maxBufferedBytes;
       case 'PARLEY_MAX_TRANSACTIONS':
         return cfg.limits.maxTransactions;
+      case 'PARLEY_MAX_REPLAY':
+        return cfg.limits.maxReplay;
+      case 'PARLEY_HISTORY_SIZE':
+        return cfg.history.maxCount;
+      case 'PARLEY_HISTORY_TTL_MS':
+        return cfg.history.maxAgeMs;
 
       default:
         throw new Error(`no field for ${name}`);

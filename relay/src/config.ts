@@ -33,6 +33,16 @@ export interface Limits {
   maxBufferedBytes: number;
   /** Open transactions per connection. */
   maxTransactions: number;
+  /** Most messages replayed to one recovering subscription (`parley-since`). */
+  maxReplay: number;
+}
+
+/** History kept per destination. */
+export interface HistoryConfig {
+  /** Most messages kept per destination. */
+  maxCount: number;
+  /** Oldest message kept, in ms. */
+  maxAgeMs: number;
 }
 
 export interface JwtConfig {
@@ -54,6 +64,7 @@ export interface Config {
   /** Browser origins allowed to open a WebSocket; empty means any. */
   allowedOrigins: string[];
   apiKey?: string;
+  history: HistoryConfig;
   /** Spring-style destination rewrites, applied in order: `[from, to]` prefix pairs. */
   prefixMap: Array<[string, string]>;
   /** Development mode: dev secret allowed, tokens without a `parley` claim may use everything. */
@@ -117,6 +128,9 @@ export const ENV_VARS: readonly EnvVar[] = [
     help: 'Bytes queued to a slow client before it is dropped',
   },
   { name: 'PARLEY_MAX_TRANSACTIONS', default: '16', help: 'Open transactions per connection' },
+  { name: 'PARLEY_MAX_REPLAY', default: '1000', help: 'Most messages replayed on recovery' },
+  { name: 'PARLEY_HISTORY_SIZE', default: '1000', help: 'Messages kept per destination' },
+  { name: 'PARLEY_HISTORY_TTL_MS', default: '86400000', help: 'Age after which messages leave history' },
   {
     name: 'PARLEY_PREFIX_MAP',
     default: '/pub/=/sub/,/app/=/topic/',
@@ -276,6 +290,11 @@ export function loadConfig(env: Env, opts: { dev?: boolean } = {}): Config {
         1024 * 1024 * 1024,
       ),
       maxTransactions: int(env, 'PARLEY_MAX_TRANSACTIONS', 16, 1, 10_000),
+      maxReplay: int(env, 'PARLEY_MAX_REPLAY', 1000, 0, 1_000_000),
+    },
+    history: {
+      maxCount: int(env, 'PARLEY_HISTORY_SIZE', 1000, 0, 10_000_000),
+      maxAgeMs: int(env, 'PARLEY_HISTORY_TTL_MS', 86_400_000, 1000, 365 * 86_400_000),
     },
     prefixMap: prefixMap(env.PARLEY_PREFIX_MAP),
   };

@@ -44,7 +44,8 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
   const verify = deps.verify ?? createVerifier(config.jwt);
   const hub = new Hub(broker, {
     maxQueueBacklog: config.limits.maxQueueBacklog,
-    onError: (err, sub) => deps.log.error({ err, subscription: sub.id }, 'delivery failed'),
+    onError: (err, target, subscription) =>
+      deps.log.error({ err, target, subscription }, subscription ? 'delivery failed' : 'gap fill failed'),
     onDrop: (target) => deps.log.warn({ target }, 'queue backlog full: message dropped'),
   });
   const sessions = new Set<Session>();

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Broker, BrokerMessage, PublishInput } from './broker.js';
+import type { Broker, BrokerMessage, PublishInput, Retention } from './broker.js';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 const input = (destination: string, body: string): PublishInput => ({
@@ -15,12 +15,22 @@ async function until(list: unknown[], n: number): Promise<void> {
   for (let i = 0; i < 200 && list.length < n; i++) await new Promise((r) => setTimeout(r, 10));
 }
 
+/** Makes a fresh broker (with its own keyspace) keeping history as `retention` says. */
+export type BrokerFactory = (retention?: Retention) => Promise<Broker>;
+
+const text2 = (m: BrokerMessage): string => new TextDecoder().decode(m.body);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 /** The behaviour every {@link Broker} must show. Call from each implementation's test file. */
-export function brokerConformance(name: string, factory: () => Promise<Broker>): void {
+export function brokerConformance(name: string, factory: BrokerFactory): void {
   describe(`Broker conformance: ${name}`, () => {
     let broker: Broker;
+    const extra: Broker[] = [];
     beforeEach(async () => {
       broker = await factory();
+    });
+    afterEach(async () => {
+      for (const b of extra.splice(0)) await b.close();
     });
     afterEach(async () => {
       await broker.close();
@@ -94,6 +104,71 @@ export function brokerConformance(name: string, factory: () => Promise<Broker>):
       expect(broker.ready()).toBe(false);
       await expect(broker.publish(input('/topic/x', 'late'))).rejects.toThrow();
       broker = await factory();
+    });
+
+    it('keeps history: after, before and limit, with first and last', async () => {
+      for (let i = 1; i <= 5; i++) await broker.publish(input('/topic/h', `m${i}`));
+      const all = await broker.history('/topic/h', { limit: 100 });
+      expect(all.messages.map(text2)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']);
+      expect(all.first).toBe(all.messages[0]!.offset);
+      expect(all.last).toBe(all.messages[4]!.offset);
+      expect(all.epoch).toBe(all.messages[0]!.epoch);
+      const base = all.first - 1;
+      const after = await broker.history('/topic/h', { after: base + 2, limit: 2 });
+      expect(after.messages.map(text2)).toEqual(['m3', 'm4']);
+      const before = await broker.history('/topic/h', { before: base + 5, limit: 2 });
+      expect(before.messages.map(text2)).toEqual(['m3', 'm4']);
+      const between = await broker.history('/topic/h', { after: base + 1, before: base + 4, limit: 10 });
+      expect(between.messages.map(text2)).toEqual(['m2', 'm3']);
+      const stored = all.messages[0]!;
+      expect(stored.sender).toBe('alice');
+      expect(stored.senderName).toBe('Alice');
+      expect(stored.headers).toEqual([['content-type', 'text/plain']]);
+      expect(stored.timestamp).toBeGreaterThan(0);
+    });
+
+    it('answers history of an unknown destination with an empty page', async () => {
+      const page = await broker.history('/topic/never', { after: 3, limit: 10 });
+      expect(page).toEqual({ messages: [], epoch: '', first: 0, last: 0 });
+    });
+
+    it('never stores ephemeral messages, delivers them live with offset 0', async () => {
+      const got: BrokerMessage[] = [];
+      await broker.subscribe('/topic/e', (m) => got.push(m));
+      await broker.publish(input('/topic/e', 'stored'));
+      const typing = await broker.publish({ ...input('/topic/e', 'typing'), ephemeral: true });
+      await broker.publish(input('/topic/e', 'stored too'));
+      await until(got, 3);
+      expect(typing.offset).toBe(0);
+      expect(got.map((m) => [text2(m), m.offset > 0])).toEqual([
+        ['stored', true],
+        ['typing', false],
+        ['stored too', true],
+      ]);
+      expect(got[2]!.offset).toBe(got[0]!.offset + 1);
+      const page = await broker.history('/topic/e', { limit: 10 });
+      expect(page.messages.map(text2)).toEqual(['stored', 'stored too']);
+    });
+
+    it('trims history to the retained count and age, keeping offsets', async () => {
+      const small = await factory({ maxCount: 3, maxAgeMs: 60_000 });
+      extra.push(small);
+      for (let i = 1; i <= 6; i++) await small.publish(input('/topic/t', `m${i}`));
+      const page = await small.history('/topic/t', { limit: 100 });
+      // Approximate trimming may keep a few more, never fewer, and always the newest.
+      expect(page.messages.length).toBeGreaterThanOrEqual(3);
+      expect(page.messages.map(text2).slice(-3)).toEqual(['m4', 'm5', 'm6']);
+      expect(page.first).toBe(page.messages[0]!.offset);
+      expect(page.last - page.first + 1).toBe(page.messages.length);
+
+      const aging = await factory({ maxCount: 100, maxAgeMs: 200 });
+      extra.push(aging);
+      await aging.publish(input('/topic/a', 'old'));
+      await sleep(400);
+      await aging.publish(input('/topic/a', 'new'));
+      const aged = await aging.history('/topic/a', { limit: 100 });
+      expect(aged.messages.map(text2)).toEqual(['new']);
+      expect(aged.last).toBe(aged.messages[0]!.offset);
     });
   });
 }

@@ -1,6 +1,6 @@
 /**
  * The fan-out engine behind the relay. It knows destinations and messages, never sockets:
- * the relay's {@link Hub} subscribes once per destination and fans out to its sessions.
+ * the relay's Hub subscribes once per destination and fans out to its sessions.
  */
 
 /** What a publisher hands to the broker. */
@@ -16,9 +16,17 @@ export interface PublishInput {
   senderName?: string;
   /** The body arrived in a binary WebSocket message and must leave in one. */
   binary?: boolean;
+  /**
+   * Not stored and not counted: delivered live only, with offset 0 (typing indicators,
+   * presence events).
+   */
+  ephemeral?: boolean;
 }
 
-/** A message as the broker stamped it. Offsets are per destination, gapless, starting at 1. */
+/**
+ * A message as the broker stamped it. Offsets are per destination, gapless, starting at 1
+ * (0 for ephemeral messages, which have no place in the history).
+ */
 export interface BrokerMessage extends PublishInput {
   /** Unique message id (relay-wide for memory, cluster-wide for Redis). */
   id: string;
@@ -31,6 +39,36 @@ export interface BrokerMessage extends PublishInput {
 
 export type BrokerListener = (message: BrokerMessage) => void;
 
+/** Which slice of a destination's history to read. */
+export interface HistoryQuery {
+  /** Only messages with a larger offset (recovery: the last offset the client saw). */
+  after?: number;
+  /** Only messages with a smaller offset (paging back). */
+  before?: number;
+  /** Most messages to return. With `before`, the newest ones before it; otherwise the oldest. */
+  limit: number;
+}
+
+/** A slice of history and where it sits in the destination's retained range. */
+export interface HistoryPage {
+  /** Oldest first. */
+  messages: BrokerMessage[];
+  /** The destination's current epoch ('' when it has never had a message). */
+  epoch: string;
+  /** Offset of the oldest retained message (0 when none is retained). */
+  first: number;
+  /** Offset of the newest message ever published in this epoch (0 when none). */
+  last: number;
+}
+
+/** How long and how much history a destination keeps. */
+export interface Retention {
+  /** Most messages kept per destination. */
+  maxCount: number;
+  /** Oldest message kept, in ms. */
+  maxAgeMs: number;
+}
+
 export interface Broker {
   /** Stamps and delivers a message to every listener of its destination, in offset order. */
   publish(input: PublishInput): Promise<BrokerMessage>;
@@ -38,6 +76,8 @@ export interface Broker {
   subscribe(destination: string, listener: BrokerListener): Promise<void>;
   /** Removes a listener; a no-op if it is not subscribed. */
   unsubscribe(destination: string, listener: BrokerListener): Promise<void>;
+  /** Reads retained history (never ephemeral messages). */
+  history(destination: string, query: HistoryQuery): Promise<HistoryPage>;
   /** Whether the broker can currently publish (for `/readyz`). */
   ready(): boolean;
   /** Releases connections and timers; later calls fail. */

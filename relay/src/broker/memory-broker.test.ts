@@ -1,4 +1,4 @@
 import { brokerConformance } from './broker.conformance.js';
 import { MemoryBroker } from './memory-broker.js';
 
-brokerConformance('memory', () => Promise.resolve(new MemoryBroker()));
+brokerConformance("memory", (retention) => Promise.resolve(new MemoryBroker(retention)));

@@ -1,25 +1,57 @@
 import { randomBytes } from 'node:crypto';
-import type { Broker, BrokerListener, BrokerMessage, PublishInput } from './broker.js';
+import type {
+  Broker,
+  BrokerListener,
+  BrokerMessage,
+  HistoryPage,
+  HistoryQuery,
+  PublishInput,
+  Retention,
+} from './broker.js';
+
+/** Defaults shared by every broker: see docs/operations.md. */
+export const DEFAULT_RETENTION: Retention = { maxCount: 1000, maxAgeMs: 24 * 3600 * 1000 };
+
+interface Log {
+  /** Retained messages, oldest first (a plain array used as a ring: trimmed from the front). */
+  messages: BrokerMessage[];
+  last: number;
+}
 
 /** In-process broker: the embedded default when no Redis is configured. */
 export class MemoryBroker implements Broker {
   private readonly listeners = new Map<string, Set<BrokerListener>>();
-  private readonly offsets = new Map<string, number>();
+  private readonly logs = new Map<string, Log>();
   private readonly epoch = randomBytes(6).toString('hex');
   private seq = 0;
   private closed = false;
 
+  constructor(
+    private readonly retention: Retention = DEFAULT_RETENTION,
+    private readonly now: () => number = Date.now,
+  ) {}
+
   publish(input: PublishInput): Promise<BrokerMessage> {
     if (this.closed) return Promise.reject(new Error('broker is closed'));
-    const offset = (this.offsets.get(input.destination) ?? 0) + 1;
-    this.offsets.set(input.destination, offset);
+    const timestamp = this.now();
+    let offset = 0;
+    if (!input.ephemeral) {
+      let log = this.logs.get(input.destination);
+      if (!log) this.logs.set(input.destination, (log = { messages: [], last: 0 }));
+      offset = ++log.last;
+    }
     const message: BrokerMessage = {
       ...input,
       id: `${this.epoch}-${++this.seq}`,
       offset,
       epoch: this.epoch,
-      timestamp: Date.now(),
+      timestamp,
     };
+    if (offset > 0) {
+      const log = this.logs.get(input.destination)!;
+      log.messages.push(message);
+      this.trim(log, timestamp);
+    }
     const set = this.listeners.get(input.destination);
     if (set) for (const listener of set) listener(message);
     return Promise.resolve(message);
@@ -39,6 +71,25 @@ export class MemoryBroker implements Broker {
     return Promise.resolve();
   }
 
+  history(destination: string, query: HistoryQuery): Promise<HistoryPage> {
+    if (this.closed) return Promise.reject(new Error('broker is closed'));
+    const log = this.logs.get(destination);
+    if (!log) return Promise.resolve({ messages: [], epoch: '', first: 0, last: 0 });
+    this.trim(log, this.now());
+    const after = query.after ?? 0;
+    const before = query.before ?? Infinity;
+    const inRange = log.messages.filter((m) => m.offset > after && m.offset < before);
+    const messages = query.before !== undefined && query.after === undefined
+      ? inRange.slice(-query.limit)
+      : inRange.slice(0, query.limit);
+    return Promise.resolve({
+      messages,
+      epoch: this.epoch,
+      first: log.messages[0]?.offset ?? 0,
+      last: log.last,
+    });
+  }
+
   ready(): boolean {
     return !this.closed;
   }
@@ -46,6 +97,14 @@ export class MemoryBroker implements Broker {
   close(): Promise<void> {
     this.closed = true;
     this.listeners.clear();
+    this.logs.clear();
     return Promise.resolve();
+  }
+
+  private trim(log: Log, now: number): void {
+    const { maxCount, maxAgeMs } = this.retention;
+    let drop = Math.max(0, log.messages.length - maxCount);
+    while (drop < log.messages.length && now - log.messages[drop]!.timestamp > maxAgeMs) drop++;
+    if (drop > 0) log.messages.splice(0, drop);
   }
 }

@@ -1,5 +1,6 @@
 import type { Broker, BrokerListener, BrokerMessage } from '../broker/broker.js';
 import { QueueDispatcher } from './queue-dispatcher.js';
+import { Sequencer } from './sequencer.js';
 import type { Subscription } from './subscription.js';
 
 /** One STOMP subscription of one session, as the hub sees it. */
@@ -26,13 +27,18 @@ export function isQueue(target: string): boolean {
 interface Target {
   subs: Set<Subscription>;
   listener: BrokerListener;
+  sequencer: Sequencer;
   queue?: QueueDispatcher;
 }
+
+/** History pages read to fill a gap; a larger gap is reported to clients as a jump in offsets. */
+const GAP_FILL_LIMIT = 1000;
 
 export interface HubOptions {
   /** Most messages a `/queue/` destination holds for its consumers on this relay. */
   maxQueueBacklog: number;
-  onError?: (err: unknown, sub: LocalSubscription) => void;
+  /** A delivery or gap fill failed; `subscription` is absent for gap fills. */
+  onError?: (err: unknown, target: string, subscription?: string) => void;
   onDrop?: (target: string, message: BrokerMessage) => void;
 }
 
@@ -89,6 +95,11 @@ export class Hub {
     }
   }
 
+  /** After a broker reconnect: deliver what every destination missed while the feed was down. */
+  resync(): void {
+    for (const entry of this.targets.values()) entry.sequencer.resync();
+  }
+
   /** Number of internal destinations this relay listens to. */
   get size(): number {
     return this.targets.size;
@@ -101,19 +112,32 @@ export class Hub {
     const queue = isQueue(target)
       ? new QueueDispatcher(this.options.maxQueueBacklog, (m) => this.options.onDrop?.(target, m))
       : undefined;
-    const listener: BrokerListener = queue
-      ? (message) => queue.offer(message)
-      : (message) => {
+    const fanOut = queue
+      ? (message: BrokerMessage) => queue.offer(message)
+      : (message: BrokerMessage) => {
           for (const s of subs) {
             try {
               s.sink.deliver(message, s);
             } catch (err) {
               // One broken receiver must not cost the others the message, nor fail the publisher.
-              this.options.onError?.(err, s);
+              this.options.onError?.(err, target, s.id);
             }
           }
         };
-    const entry: Target = { subs, listener, ...(queue && { queue }) };
+    const sequencer = new Sequencer(
+      (after, before) =>
+        this.broker
+          .history(target, {
+            after,
+            ...(before !== undefined && { before }),
+            limit: GAP_FILL_LIMIT,
+          })
+          .then((page) => page.messages),
+      fanOut,
+      (err) => this.options.onError?.(err, target),
+    );
+    const listener: BrokerListener = (message) => sequencer.push(message);
+    const entry: Target = { subs, listener, sequencer, ...(queue && { queue }) };
     this.targets.set(target, entry);
     try {
       await this.broker.subscribe(target, listener);

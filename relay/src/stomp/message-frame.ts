@@ -17,12 +17,20 @@ const DROPPED_SEND_HEADERS = new Set([
   'redelivered',
 ]);
 
-/** The SEND headers that travel on into MESSAGE frames: user headers, first occurrence each. */
+/** The only `parley-` headers a client may set on SEND; every other one is dropped. */
+const CLIENT_PARLEY_HEADERS = new Set(['parley-kind', 'parley-client-id']);
+
+/**
+ * The SEND headers that travel on into MESSAGE frames: user headers and the client-settable
+ * `parley-kind` / `parley-client-id`, first occurrence each. Other `parley-` headers are the
+ * relay's and are dropped, so they can't be forged.
+ */
 export function passThroughHeaders(frame: Frame): Array<[string, string]> {
   const headers: Array<[string, string]> = [];
   const seen = new Set<string>();
   for (const [k, v] of frame.headers) {
-    if (DROPPED_SEND_HEADERS.has(k) || k.startsWith('parley-') || seen.has(k)) continue;
+    if (DROPPED_SEND_HEADERS.has(k) || seen.has(k)) continue;
+    if (k.startsWith('parley-') && !CLIENT_PARLEY_HEADERS.has(k)) continue;
     seen.add(k);
     headers.push([k, v]);
   }

@@ -1,5 +1,5 @@
 import type { Principal } from '../auth/principal.js';
-import type { BrokerMessage } from '../broker/broker.js';
+import type { BrokerMessage, HistoryPage, HistoryQuery } from '../broker/broker.js';
 import type { Frame } from '../codec/index.js';
 import { header } from '../codec/index.js';
 import { REASONS, StompError } from '../reasons.js';
@@ -7,12 +7,19 @@ import type { DestinationRules } from './destinations.js';
 import { resolveDestination } from './destinations.js';
 import type { Hub, MessageSink } from './hub.js';
 import { isQueue } from './hub.js';
+import { recoveryPoint, replay } from './recovery.js';
 import { isAckMode, Subscription } from './subscription.js';
 
 export interface SubscriptionLimits {
   maxSubscriptions: number;
   maxUnacked: number;
+  maxReplay: number;
 }
+
+/** Extra RECEIPT headers a frame's handling may produce. */
+export type ReceiptHeaders = Array<[string, string]>;
+
+export type HistoryReader = (target: string, query: HistoryQuery) => Promise<HistoryPage>;
 
 /**
  * A session's subscriptions: SUBSCRIBE, UNSUBSCRIBE, and the ACK/NACK bookkeeping of the
@@ -29,10 +36,15 @@ export class SessionSubscriptions {
     private readonly sink: MessageSink,
     private readonly rules: DestinationRules,
     private readonly limits: SubscriptionLimits,
+    private readonly history: HistoryReader,
   ) {}
 
-  /** Validates and registers a SUBSCRIBE; resolves once the hub is listening. */
-  subscribe(frame: Frame, principal: Principal): Promise<void> {
+  /**
+   * Validates and registers a SUBSCRIBE; resolves once the hub is listening. With `parley-since`
+   * it first replays what the client missed (see {@link recover}) and resolves to the RECEIPT
+   * headers that say how that went.
+   */
+  subscribe(frame: Frame, principal: Principal): Promise<ReceiptHeaders | void> {
     const id = header(frame, 'id');
     if (id === undefined || id === '')
       throw new StompError(REASONS.protocolError, 'SUBSCRIBE needs an id header');
@@ -57,9 +69,55 @@ export class SessionSubscriptions {
     }
     const destination = header(frame, 'destination');
     const target = resolveDestination(principal, destination, 'sub', this.rules);
+    const point = recoveryPoint(header(frame, 'parley-since'), header(frame, 'parley-epoch'));
+    if (point && isQueue(target)) {
+      throw new StompError(
+        REASONS.protocolError,
+        'parley-since is for broadcast destinations, not /queue/',
+      );
+    }
     const sub = new Subscription(id, destination!, target, ack, this.sink, this.limits.maxUnacked);
     this.byId.set(id, sub);
-    return this.hub.add(sub);
+    if (!point) return this.hub.add(sub);
+    sub.recovering = [];
+    return this.hub.add(sub).then(() => this.recover(sub, point));
+  }
+
+  /**
+   * Replays history after the client's offset, then the live messages that arrived meanwhile,
+   * skipping those already replayed: no gap and no duplicate at the seam.
+   */
+  private async recover(
+    sub: Subscription,
+    point: { since: number; epoch?: string },
+  ): Promise<ReceiptHeaders> {
+    const max =
+      sub.ack === 'auto'
+        ? this.limits.maxReplay
+        : Math.min(this.limits.maxReplay, this.limits.maxUnacked);
+    let result: Awaited<ReturnType<typeof replay>> | undefined;
+    try {
+      result = await replay((q) => this.history(sub.target, q), point, max);
+    } finally {
+      // Whatever happens, the subscription goes live with what it held.
+      const live = sub.recovering ?? [];
+      sub.recovering = undefined;
+      const lastReplayed = result?.replayed.at(-1)?.offset ?? point.since;
+      if (this.byId.get(sub.id) === sub) {
+        for (const m of result?.replayed ?? []) this.sink.deliver(m, sub);
+        for (const m of live) {
+          if (m.offset === 0 || m.offset > lastReplayed || (result && m.epoch !== result.epoch))
+            this.sink.deliver(m, sub);
+        }
+      }
+    }
+    if (!result) throw new Error('unreachable: replay resolved without a result');
+    return [
+      ['parley-recovered', String(result.recovered)],
+      ['parley-epoch', result.epoch],
+      ['parley-offset', String(result.last)],
+      ['parley-replayed', String(result.replayed.length)],
+    ];
   }
 
   /** Removes a subscription; its unacknowledged queue messages go to other consumers. */
@@ -128,6 +186,12 @@ export class SessionSubscriptions {
       for (const [id, m] of sub.pending) if (m.id === messageId) return id;
     }
     return messageId;
+  }
+
+  /** The subscription whose destination is spelled `destination`, if any. */
+  byDestination(destination: string): Subscription | undefined {
+    for (const sub of this.byId.values()) if (sub.destination === destination) return sub;
+    return undefined;
   }
 
   /** Every subscription, for cleanup when the session ends. */

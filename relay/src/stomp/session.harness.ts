@@ -27,6 +27,7 @@ export const LIMITS: Limits = {
   maxQueueBacklog: 100,
   maxBufferedBytes: 1024 * 1024,
   maxTransactions: 2,
+  maxReplay: 50,
 };
 
 export const ROOM = '/topic/room.42';

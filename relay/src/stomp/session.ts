@@ -6,6 +6,7 @@ import type { Broker, BrokerMessage } from '../broker/broker.js';
 import type { Frame } from '../codec/index.js';
 import { StompParseError, StompParser, header, serialize } from '../codec/index.js';
 import type { Limits } from '../config.js';
+import { historyJson, historyQuery } from '../api/history-json.js';
 import { REASONS, StompError } from '../reasons.js';
 import { resolveDestination } from './destinations.js';
 import type { DestinationRules } from './destinations.js';
@@ -16,6 +17,7 @@ import { messageFrame, passThroughHeaders, unescapedSafe } from './message-frame
 import { negotiateHeartbeat, negotiateVersion } from './negotiate.js';
 import { TokenBucket } from './rate-limit.js';
 import { SessionSubscriptions } from './session-subscriptions.js';
+import type { ReceiptHeaders } from './session-subscriptions.js';
 import type { Subscription } from './subscription.js';
 import { Transactions } from './transactions.js';
 import type { Transport } from './transport.js';
@@ -43,6 +45,12 @@ const MAX_QUEUED_FRAMES = 1024;
 /** Frames one transaction may hold until COMMIT. */
 const MAX_TX_FRAMES = 1000;
 const EMPTY = new Uint8Array();
+/** The request/reply destination for history pages over STOMP. */
+export const HISTORY_DESTINATION = '/parley/history';
+/** Largest history page. */
+const MAX_HISTORY_PAGE = 500;
+/** `parley-kind` values a client may send; `typing` is ephemeral (never stored). */
+const CLIENT_KINDS = new Set(['message', 'typing', 'read']);
 
 /**
  * One STOMP connection: frames in, frames out, heart-beats, subscriptions, acks, transactions.
@@ -64,6 +72,7 @@ export class Session implements MessageSink {
   private lastBinary = false;
   private lastReceived = Date.now();
   private lastSent = Date.now();
+  private historySeq = 0;
 
   constructor(
     readonly id: string,
@@ -80,7 +89,9 @@ export class Session implements MessageSink {
       },
     );
     this.rules = { prefixMap: ctx.prefixMap, maxLength: l.maxDestinationLength, dev: ctx.dev };
-    this.subs = new SessionSubscriptions(ctx.hub, this, this.rules, l);
+    this.subs = new SessionSubscriptions(ctx.hub, this, this.rules, l, (target, q) =>
+      ctx.broker.history(target, q),
+    );
     this.tx = new Transactions(l.maxTransactions, MAX_TX_FRAMES);
     this.sends = new TokenBucket(l.maxSendRate, l.sendBurst, Date.now());
     this.timers.after(l.connectTimeoutMs, () => {
@@ -121,6 +132,10 @@ export class Session implements MessageSink {
   deliver(message: BrokerMessage, local: LocalSubscription, redelivered = false): void {
     if (this.state !== 'connected') return;
     const sub = local as Subscription;
+    if (sub.recovering) {
+      sub.recovering.push(message);
+      return;
+    }
     let ack: string | undefined;
     try {
       ack = this.subs.track(sub, message);
@@ -179,7 +194,7 @@ export class Session implements MessageSink {
     if (this.busy) return;
     while (this.queue.length > 0 && this.state !== 'closed') {
       const frame = this.queue.shift()!;
-      let result: void | Promise<void>;
+      let result: void | Promise<ReceiptHeaders | void>;
       try {
         result = this.handle(frame);
       } catch (err) {
@@ -189,9 +204,9 @@ export class Session implements MessageSink {
       if (result) {
         this.busy = true;
         result.then(
-          () => {
+          (extra) => {
             this.busy = false;
-            this.receipt(frame);
+            this.receipt(frame, extra ?? undefined);
             this.drain();
           },
           (err: unknown) => {
@@ -205,7 +220,7 @@ export class Session implements MessageSink {
     }
   }
 
-  private handle(frame: Frame): void | Promise<void> {
+  private handle(frame: Frame): void | Promise<ReceiptHeaders | void> {
     const cmd = frame.command;
     if (this.state === 'awaiting-connect') {
       if (cmd === 'CONNECT' || cmd === 'STOMP') return this.connect(frame);
@@ -279,20 +294,23 @@ export class Session implements MessageSink {
   }
 
   /** Runs `effect` now, or holds it for COMMIT when the frame names a transaction. */
-  private inTransaction(frame: Frame, effect: () => void | Promise<void>): void | Promise<void> {
+  private inTransaction(
+    frame: Frame,
+    effect: () => void | Promise<void | ReceiptHeaders>,
+  ): void | Promise<void | ReceiptHeaders> {
     const tx = header(frame, 'transaction');
     if (tx === undefined) return effect();
     this.tx.add(tx, effect);
   }
 
-  private async commit(actions: Array<() => void | Promise<void>>): Promise<void> {
+  private async commit(actions: Array<() => unknown>): Promise<void> {
     for (const action of actions) {
       if (this.state === 'closed') return;
       await action();
     }
   }
 
-  private send(frame: Frame, principal: Principal): void | Promise<void> {
+  private send(frame: Frame, principal: Principal): Promise<ReceiptHeaders> {
     if (!this.sends.take(Date.now())) {
       const l = this.ctx.limits;
       throw new StompError(
@@ -300,13 +318,21 @@ export class Session implements MessageSink {
         `more than ${l.maxSendRate} SENDs per second (burst ${l.sendBurst})`,
       );
     }
-    const destination = resolveDestination(
-      principal,
-      header(frame, 'destination'),
-      'pub',
-      this.rules,
-    );
-    const publish = (): Promise<void> =>
+    const raw = header(frame, 'destination');
+    if (raw === HISTORY_DESTINATION) return this.historyRequest(frame, principal);
+    const destination = resolveDestination(principal, raw, 'pub', this.rules);
+    const kind = header(frame, 'parley-kind') ?? 'message';
+    if (!CLIENT_KINDS.has(kind)) {
+      throw new StompError(
+        REASONS.protocolError,
+        `parley-kind must be one of ${[...CLIENT_KINDS].join(', ')}, not "${kind.slice(0, 32)}"`,
+      );
+    }
+    const clientId = header(frame, 'parley-client-id');
+    if (clientId !== undefined && (clientId.length === 0 || clientId.length > 128)) {
+      throw new StompError(REASONS.protocolError, 'parley-client-id must be 1 to 128 characters');
+    }
+    const publish = (): Promise<ReceiptHeaders> =>
       this.ctx.broker
         .publish({
           destination,
@@ -315,9 +341,58 @@ export class Session implements MessageSink {
           sender: principal.userId,
           ...(principal.name !== undefined && { senderName: principal.name }),
           ...(this.lastBinary && { binary: true }),
+          ...(kind === 'typing' && { ephemeral: true }),
         })
-        .then(() => undefined);
+        .then((m) => [
+          ['parley-offset', String(m.offset)],
+          ['parley-epoch', m.epoch],
+          ['parley-message-id', m.id],
+        ]);
     return isQueue(destination) ? this.ctx.hub.prepareQueue(destination).then(publish) : publish();
+  }
+
+  /**
+   * `SEND /parley/history` with `parley-target`, `parley-before`/`parley-after`, `parley-limit`
+   * and `reply-to` (one of this session's subscriptions): one MESSAGE with the page as JSON.
+   */
+  private async historyRequest(frame: Frame, principal: Principal): Promise<ReceiptHeaders> {
+    const target = resolveDestination(principal, header(frame, 'parley-target'), 'sub', this.rules);
+    const query = historyQuery(
+      {
+        before: header(frame, 'parley-before'),
+        after: header(frame, 'parley-after'),
+        limit: header(frame, 'parley-limit'),
+      },
+      MAX_HISTORY_PAGE,
+    );
+    if (typeof query === 'string') throw new StompError(REASONS.protocolError, query);
+    const replyTo = header(frame, 'reply-to');
+    const sub = replyTo === undefined ? undefined : this.subs.byDestination(replyTo);
+    if (!sub) {
+      throw new StompError(
+        REASONS.protocolError,
+        'a history request needs reply-to naming one of your subscriptions, e.g. /user/queue/history',
+      );
+    }
+    const page = await this.ctx.broker.history(target, query);
+    const json = historyJson(header(frame, 'parley-target')!, page);
+    const requestId = header(frame, 'parley-request-id');
+    const headers: Array<[string, string]> = [
+      ['destination', sub.destination],
+      ['message-id', `history-${++this.historySeq}`],
+      ['subscription', sub.id],
+      ['content-type', 'application/json'],
+      ['parley-kind', 'history'],
+      ['parley-epoch', page.epoch],
+      ['parley-first', String(page.first)],
+      ['parley-last', String(page.last)],
+    ];
+    if (requestId !== undefined) headers.push(['parley-request-id', requestId]);
+    const body = new TextEncoder().encode(JSON.stringify(json));
+    this.write(
+      serialize({ command: 'MESSAGE', headers, body }, { escapes: this.version !== '1.0' }),
+    );
+    return [];
   }
 
   private disconnect(frame: Frame): void {
@@ -326,7 +401,7 @@ export class Session implements MessageSink {
   }
 
   /** Answers `receipt` once the frame has taken effect (RECEIPTs acknowledge cumulatively). */
-  private receipt(frame: Frame): void {
+  private receipt(frame: Frame, extra: ReceiptHeaders = []): void {
     const id = header(frame, 'receipt');
     if (
       id === undefined ||
@@ -335,7 +410,7 @@ export class Session implements MessageSink {
       frame.command === 'STOMP'
     )
       return;
-    const headers: Array<[string, string]> = [['receipt-id', id]];
+    const headers: Array<[string, string]> = [['receipt-id', id], ...extra];
     this.write(
       serialize({ command: 'RECEIPT', headers, body: EMPTY }, { escapes: this.version !== '1.0' }),
     );

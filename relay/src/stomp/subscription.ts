@@ -16,6 +16,8 @@ export function isAckMode(v: string): v is AckMode {
 export class Subscription implements LocalSubscription {
   /** ack id → message, in delivery order. */
   readonly pending = new Map<string, BrokerMessage>();
+  /** Live messages held while history is replayed (`parley-since`); undefined when live. */
+  recovering?: BrokerMessage[];
 
   constructor(
     readonly id: string,

@@ -1,7 +1,7 @@
 import { REASONS, StompError } from '../reasons.js';
 
 /** A deferred effect of a SEND, ACK or NACK inside a transaction. */
-export type TxAction = () => void | Promise<void>;
+export type TxAction = () => unknown;
 
 /**
  * A session's open transactions: BEGIN opens one, frames that name it are held, COMMIT hands
