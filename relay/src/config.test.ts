@@ -192,6 +192,9 @@ describe('loadConfig: numeric variables', () => {
     ['PARLEY_MAX_QUEUE_BACKLOG', 10000, 1, 10000000],
     ['PARLEY_MAX_BUFFERED_BYTES', 1048576, 65536, 1073741824],
     ['PARLEY_MAX_TRANSACTIONS', 16, 1, 10000],
+    ['PARLEY_MAX_REPLAY', 1000, 0, 1_000_000],
+    ['PARLEY_HISTORY_SIZE', 1000, 0, 10_000_000],
+    ['PARLEY_HISTORY_TTL_MS', 86_400_000, 1000, 365 * 86_400_000],
   ];
   const field = (cfg: ReturnType<typeof loadConfig>, name: string): number => {
     switch (name) {

@@ -540,7 +540,12 @@ describe('Session: SUBSCRIBE and SEND', () => {
     const receipts = transport.frames.filter((f) => f.command === 'RECEIPT');
     expect(receipts.map((f) => f.headers)).toEqual([
       [['receipt-id', 'r1']],
-      [['receipt-id', 'r2']],
+      [
+        ['receipt-id', 'r2'],
+        ['parley-offset', '1'],
+        ['parley-epoch', expect.any(String)],
+        ['parley-message-id', expect.any(String)],
+      ],
       [['receipt-id', 'r3']],
       [['receipt-id', 'r4']],
     ]);
