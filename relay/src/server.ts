@@ -4,6 +4,7 @@ import type { TokenVerifier } from './auth/jwt.js';
 import type { Broker } from './broker/broker.js';
 import { MemoryBroker } from './broker/memory-broker.js';
 import type { Config } from './config.js';
+import { registerHttpApi } from './api/http-api.js';
 import { registerHttpRoutes } from './http/routes.js';
 import type { StaticFile } from './http/static.js';
 import type { Logger } from './log.js';
@@ -45,7 +46,10 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
   const hub = new Hub(broker, {
     maxQueueBacklog: config.limits.maxQueueBacklog,
     onError: (err, target, subscription) =>
-      deps.log.error({ err, target, subscription }, subscription ? 'delivery failed' : 'gap fill failed'),
+      deps.log.error(
+        { err, target, subscription },
+        subscription ? 'delivery failed' : 'gap fill failed',
+      ),
     onDrop: (target) => deps.log.warn({ target }, 'queue backlog full: message dropped'),
   });
   const sessions = new Set<Session>();
@@ -78,6 +82,20 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
       },
     }),
   );
+  registerHttpApi(app, {
+    broker,
+    hub,
+    verify,
+    rules: {
+      prefixMap: config.prefixMap,
+      maxLength: config.limits.maxDestinationLength,
+      dev: config.dev,
+    },
+    ...(config.apiKey !== undefined && { apiKey: config.apiKey }),
+    maxBodyBytes: 1024 * 1024,
+    maxMessageBytes: config.limits.maxFrameSize,
+    log: deps.log,
+  });
   registerHttpRoutes(app, {
     ready: () => !closing && broker.ready(),
     files: deps.files ?? new Map(),

@@ -45,7 +45,10 @@ export interface HistoryQuery {
   after?: number;
   /** Only messages with a smaller offset (paging back). */
   before?: number;
-  /** Most messages to return. With `before`, the newest ones before it; otherwise the oldest. */
+  /**
+   * Most messages to return. Without `after`: the newest ones (before `before`, if given) — the
+   * latest page of a chat, or the page before one. With `after`: the oldest ones after it.
+   */
   limit: number;
 }
 

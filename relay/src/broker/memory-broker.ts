@@ -79,9 +79,8 @@ export class MemoryBroker implements Broker {
     const after = query.after ?? 0;
     const before = query.before ?? Infinity;
     const inRange = log.messages.filter((m) => m.offset > after && m.offset < before);
-    const messages = query.before !== undefined && query.after === undefined
-      ? inRange.slice(-query.limit)
-      : inRange.slice(0, query.limit);
+    const messages =
+      query.after === undefined ? inRange.slice(-query.limit) : inRange.slice(0, query.limit);
     return Promise.resolve({
       messages,
       epoch: this.epoch,
