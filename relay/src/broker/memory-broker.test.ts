@@ -1,4 +1,4 @@
 import { brokerConformance } from './broker.conformance.js';
 import { MemoryBroker } from './memory-broker.js';
 
-brokerConformance("memory", (retention) => Promise.resolve(new MemoryBroker(retention)));
+brokerConformance('memory', (retention) => Promise.resolve(new MemoryBroker(retention)));
