@@ -12,7 +12,7 @@ export class Timers {
   }
 
   every(ms: number, fn: () => void): void {
-    this.handles.push(setInterval(fn, ms));
+    this.handles.push(setInterval(fn, Math.min(Math.max(ms, 1), 2 ** 31 - 1)));
   }
 
   stop(): void {

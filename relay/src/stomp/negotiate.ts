@@ -1,5 +1,8 @@
 import { REASONS, StompError } from '../reasons.js';
 
+/** Longest heart-beat period the relay agrees to, in ms. */
+export const MAX_HEARTBEAT_MS = 3_600_000;
+
 /** Versions this relay speaks, best first. */
 export const SUPPORTED_VERSIONS = ['1.2', '1.1', '1.0'] as const;
 
@@ -33,8 +36,9 @@ export function negotiateHeartbeat(
       REASONS.protocolError,
       `heart-beat header must be "cx,cy", got "${value.slice(0, 40)}"`,
     );
-  const cx = Number(m[1]);
-  const cy = Number(m[2]);
+  // Periods longer than an hour are clamped: they mean "rarely", and Node timers overflow at 2^31 ms.
+  const cx = Math.min(Number(m[1]), MAX_HEARTBEAT_MS);
+  const cy = Math.min(Number(m[2]), MAX_HEARTBEAT_MS);
   return {
     send: cy === 0 || serverMs === 0 ? 0 : Math.max(cy, serverMs),
     receive: cx === 0 || serverMs === 0 ? 0 : Math.max(cx, serverMs),

@@ -3,14 +3,24 @@ import { MemoryBroker } from '../broker/memory-broker.js';
 import type { Frame } from '../codec/index.js';
 import { header } from '../codec/index.js';
 import { Hub } from './hub.js';
-import { LIMITS, ROOM, closeAll, connected, errorOf, frame, harness, settle } from './session.harness.js';
+import {
+  LIMITS,
+  ROOM,
+  closeAll,
+  connected,
+  errorOf,
+  frame,
+  harness,
+  settle,
+} from './session.harness.js';
 import type { FakeTransport } from './session.harness.js';
 
 afterEach(() => closeAll());
 
 const body = (f: Frame): string => new TextDecoder().decode(f.body);
 const messages = (t: FakeTransport): Frame[] => t.frames.filter((f) => f.command === 'MESSAGE');
-const receipt = (t: FakeTransport, id: string): Frame => t.frames.find((f) => f.command === 'RECEIPT' && header(f, 'receipt-id') === id)!;
+const receipt = (t: FakeTransport, id: string): Frame =>
+  t.frames.find((f) => f.command === 'RECEIPT' && header(f, 'receipt-id') === id)!;
 
 describe('Session: SEND receipts and kinds', () => {
   it('puts the stamped offset, epoch and message id on the SEND receipt', async () => {
@@ -31,7 +41,13 @@ describe('Session: SEND receipts and kinds', () => {
     const { session, transport } = await connected(h);
     session.onData(frame('SUBSCRIBE', { id: 's', destination: ROOM }));
     session.onData(frame('SEND', { destination: ROOM, 'parley-kind': 'typing' }, ''));
-    session.onData(frame('SEND', { destination: ROOM, 'parley-client-id': 'c-1', 'parley-kind': 'message' }, 'hi'));
+    session.onData(
+      frame(
+        'SEND',
+        { destination: ROOM, 'parley-client-id': 'c-1', 'parley-kind': 'message' },
+        'hi',
+      ),
+    );
     await settle();
     const [typing, hi] = messages(transport);
     expect(header(typing!, 'parley-kind')).toBe('typing');
@@ -42,7 +58,10 @@ describe('Session: SEND receipts and kinds', () => {
   });
 
   it.each([
-    [{ 'parley-kind': 'presence' }, 'parley-kind must be one of message, typing, read, not "presence"'],
+    [
+      { 'parley-kind': 'presence' },
+      'parley-kind must be one of message, typing, read, not "presence"',
+    ],
     [{ 'parley-client-id': 'x'.repeat(129) }, 'parley-client-id must be 1 to 128 characters'],
   ])('refuses %j', async (extra, message) => {
     const h = harness();
@@ -57,7 +76,8 @@ describe('Session: recovery with parley-since', () => {
   async function withHistory(n: number) {
     const h = harness();
     const writer = await connected(h);
-    for (let i = 1; i <= n; i++) writer.session.onData(frame('SEND', { destination: ROOM }, `m${i}`));
+    for (let i = 1; i <= n; i++)
+      writer.session.onData(frame('SEND', { destination: ROOM }, `m${i}`));
     await settle();
     const page = await h.broker.history(ROOM, { limit: 100 });
     return { h, writer, epoch: page.epoch };
@@ -66,7 +86,15 @@ describe('Session: recovery with parley-since', () => {
   it('replays exactly what was missed, then goes live, and says so on the receipt', async () => {
     const { h, writer, epoch } = await withHistory(5);
     const { session, transport } = await connected(h);
-    session.onData(frame('SUBSCRIBE', { id: 's', destination: ROOM, 'parley-since': '2', 'parley-epoch': epoch, receipt: 'r' }));
+    session.onData(
+      frame('SUBSCRIBE', {
+        id: 's',
+        destination: ROOM,
+        'parley-since': '2',
+        'parley-epoch': epoch,
+        receipt: 'r',
+      }),
+    );
     await settle();
     writer.session.onData(frame('SEND', { destination: ROOM }, 'm6'));
     await settle();
@@ -90,16 +118,31 @@ describe('Session: recovery with parley-since', () => {
     };
     const h = harness({ broker: slow, hub: new Hub(slow, { maxQueueBacklog: 10 }) });
     const writer = await connected(h);
-    for (let i = 1; i <= 4; i++) writer.session.onData(frame('SEND', { destination: ROOM }, `m${i}`));
+    for (let i = 1; i <= 4; i++)
+      writer.session.onData(frame('SEND', { destination: ROOM }, `m${i}`));
     await settle();
     const { epoch } = await broker.history(ROOM, { limit: 1 });
     during = async () => {
       during = () => Promise.resolve();
       // m5 and m6 are published after the page was read: they arrive live, held until the seam.
-      for (const b of ['m5', 'm6']) await broker.publish({ destination: ROOM, body: new TextEncoder().encode(b), headers: [], sender: 'x' });
+      for (const b of ['m5', 'm6'])
+        await broker.publish({
+          destination: ROOM,
+          body: new TextEncoder().encode(b),
+          headers: [],
+          sender: 'x',
+        });
     };
     const { session, transport } = await connected(h);
-    session.onData(frame('SUBSCRIBE', { id: 's', destination: ROOM, 'parley-since': '1', 'parley-epoch': epoch, receipt: 'r' }));
+    session.onData(
+      frame('SUBSCRIBE', {
+        id: 's',
+        destination: ROOM,
+        'parley-since': '1',
+        'parley-epoch': epoch,
+        receipt: 'r',
+      }),
+    );
     await settle();
     await settle();
     expect(messages(transport).map(body)).toEqual(['m2', 'm3', 'm4', 'm5', 'm6']);
@@ -109,7 +152,15 @@ describe('Session: recovery with parley-since', () => {
   it('says recovered:false when the epoch changed', async () => {
     const { h } = await withHistory(3);
     const { session, transport } = await connected(h);
-    session.onData(frame('SUBSCRIBE', { id: 's', destination: ROOM, 'parley-since': '2', 'parley-epoch': 'old-epoch', receipt: 'r' }));
+    session.onData(
+      frame('SUBSCRIBE', {
+        id: 's',
+        destination: ROOM,
+        'parley-since': '2',
+        'parley-epoch': 'old-epoch',
+        receipt: 'r',
+      }),
+    );
     await settle();
     expect(header(receipt(transport, 'r'), 'parley-recovered')).toBe('false');
     expect(messages(transport)).toHaveLength(0);
@@ -119,10 +170,13 @@ describe('Session: recovery with parley-since', () => {
     const broker = new MemoryBroker({ maxCount: 3, maxAgeMs: 60_000 });
     const h = harness({ broker, hub: new Hub(broker, { maxQueueBacklog: 10 }) });
     const writer = await connected(h);
-    for (let i = 1; i <= 6; i++) writer.session.onData(frame('SEND', { destination: ROOM }, `m${i}`));
+    for (let i = 1; i <= 6; i++)
+      writer.session.onData(frame('SEND', { destination: ROOM }, `m${i}`));
     await settle();
     const { session, transport } = await connected(h);
-    session.onData(frame('SUBSCRIBE', { id: 's', destination: ROOM, 'parley-since': '1', receipt: 'r' }));
+    session.onData(
+      frame('SUBSCRIBE', { id: 's', destination: ROOM, 'parley-since': '1', receipt: 'r' }),
+    );
     await settle();
     expect(header(receipt(transport, 'r'), 'parley-recovered')).toBe('false');
     expect(messages(transport).map(body)).toEqual(['m4', 'm5', 'm6']);
@@ -131,7 +185,9 @@ describe('Session: recovery with parley-since', () => {
   it('says recovered:false when more than maxReplay were missed', async () => {
     const { h } = await withHistory(LIMITS.maxReplay + 5);
     const { session, transport } = await connected(h);
-    session.onData(frame('SUBSCRIBE', { id: 's', destination: ROOM, 'parley-since': '0', receipt: 'r' }));
+    session.onData(
+      frame('SUBSCRIBE', { id: 's', destination: ROOM, 'parley-since': '0', receipt: 'r' }),
+    );
     await settle();
     expect(header(receipt(transport, 'r'), 'parley-recovered')).toBe('false');
     expect(messages(transport)).toHaveLength(LIMITS.maxReplay);
@@ -142,11 +198,15 @@ describe('Session: recovery with parley-since', () => {
     const bad = await connected(h);
     bad.session.onData(frame('SUBSCRIBE', { id: 's', destination: ROOM, 'parley-since': '-1' }));
     await settle();
-    expect(errorOf(bad.transport).message).toBe('parley-since must be a whole number (an offset), got "-1"');
+    expect(errorOf(bad.transport).message).toBe(
+      'parley-since must be a whole number (an offset), got "-1"',
+    );
     const q = await connected(h, 'good-worker');
     q.session.onData(frame('SUBSCRIBE', { id: 's', destination: '/queue/w', 'parley-since': '0' }));
     await settle();
-    expect(errorOf(q.transport).message).toBe('parley-since is for broadcast destinations, not /queue/');
+    expect(errorOf(q.transport).message).toBe(
+      'parley-since is for broadcast destinations, not /queue/',
+    );
   });
 });
 
@@ -171,7 +231,10 @@ describe('Session: history over STOMP', () => {
     const reply = messages(transport)[0]!;
     expect(header(reply, 'subscription')).toBe('h');
     expect(header(reply, 'parley-request-id')).toBe('q1');
-    const json = JSON.parse(body(reply)) as { messages: Array<{ body: string; offset: number; sender: string }>; last: number };
+    const json = JSON.parse(body(reply)) as {
+      messages: Array<{ body: string; offset: number; sender: string }>;
+      last: number;
+    };
     expect(json.messages.map((m) => m.body)).toEqual(['m3', 'm4']);
     expect(json.messages[0]!.sender).toBe('alice');
     expect(json.last).toBe(5);
@@ -181,7 +244,10 @@ describe('Session: history over STOMP', () => {
   it.each([
     [{ 'parley-target': '/topic/secret', 'reply-to': '/user/queue/history' }, 'forbidden'],
     [{ 'parley-target': ROOM }, 'protocol-error'],
-    [{ 'parley-target': ROOM, 'reply-to': '/user/queue/history', 'parley-limit': '100000' }, 'protocol-error'],
+    [
+      { 'parley-target': ROOM, 'reply-to': '/user/queue/history', 'parley-limit': '100000' },
+      'protocol-error',
+    ],
   ])('refuses %j', async (extra, reason) => {
     const h = harness();
     const { session, transport } = await connected(h);
@@ -191,4 +257,3 @@ describe('Session: history over STOMP', () => {
     expect(errorOf(transport).reason).toBe(reason);
   });
 });
-

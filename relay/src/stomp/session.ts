@@ -70,6 +70,8 @@ export class Session implements MessageSink {
   private readonly queue: Frame[] = [];
   private busy = false;
   private lastBinary = false;
+  /** Frames that arrived in binary WebSocket messages (their bodies must leave as binary). */
+  private readonly binaryFrames = new WeakSet<Frame>();
   private lastReceived = Date.now();
   private lastSent = Date.now();
   private historySeq = 0;
@@ -186,6 +188,7 @@ export class Session implements MessageSink {
         // connect() reports the unsupported version.
       }
     }
+    if (this.lastBinary) this.binaryFrames.add(frame);
     this.queue.push(frame);
   }
 
@@ -229,7 +232,7 @@ export class Session implements MessageSink {
     const principal = this.principal!;
     switch (cmd) {
       case 'SEND':
-        return this.inTransaction(frame, () => this.send(frame, principal));
+        return this.inTransaction(frame, this.send(frame, principal));
       case 'SUBSCRIBE':
         return this.subs.subscribe(frame, principal);
       case 'UNSUBSCRIBE':
@@ -310,7 +313,11 @@ export class Session implements MessageSink {
     }
   }
 
-  private send(frame: Frame, principal: Principal): Promise<ReceiptHeaders> {
+  /**
+   * Checks a SEND now (rate, destination, grants, headers) and returns its effect: publishing,
+   * at once or at COMMIT. A transaction holding a bad SEND is refused when the SEND arrives.
+   */
+  private send(frame: Frame, principal: Principal): () => Promise<ReceiptHeaders> {
     if (!this.sends.take(Date.now())) {
       const l = this.ctx.limits;
       throw new StompError(
@@ -319,7 +326,7 @@ export class Session implements MessageSink {
       );
     }
     const raw = header(frame, 'destination');
-    if (raw === HISTORY_DESTINATION) return this.historyRequest(frame, principal);
+    if (raw === HISTORY_DESTINATION) return () => this.historyRequest(frame, principal);
     const destination = resolveDestination(principal, raw, 'pub', this.rules);
     const kind = header(frame, 'parley-kind') ?? 'message';
     if (!CLIENT_KINDS.has(kind)) {
@@ -332,6 +339,7 @@ export class Session implements MessageSink {
     if (clientId !== undefined && (clientId.length === 0 || clientId.length > 128)) {
       throw new StompError(REASONS.protocolError, 'parley-client-id must be 1 to 128 characters');
     }
+    const binary = this.binaryFrames.has(frame);
     const publish = (): Promise<ReceiptHeaders> =>
       this.ctx.broker
         .publish({
@@ -340,7 +348,7 @@ export class Session implements MessageSink {
           headers: passThroughHeaders(frame),
           sender: principal.userId,
           ...(principal.name !== undefined && { senderName: principal.name }),
-          ...(this.lastBinary && { binary: true }),
+          ...(binary && { binary: true }),
           ...(kind === 'typing' && { ephemeral: true }),
         })
         .then((m) => [
@@ -348,7 +356,9 @@ export class Session implements MessageSink {
           ['parley-epoch', m.epoch],
           ['parley-message-id', m.id],
         ]);
-    return isQueue(destination) ? this.ctx.hub.prepareQueue(destination).then(publish) : publish();
+    return isQueue(destination)
+      ? () => this.ctx.hub.prepareQueue(destination).then(publish)
+      : publish;
   }
 
   /**
@@ -445,19 +455,23 @@ export class Session implements MessageSink {
   /** Sends ERROR with the reason, then closes: the STOMP rule for every failure. */
   private fail(err: StompError, receiptId?: string, code = 4000): void {
     if (this.state === 'closed') return;
+    // STOMP 1.0 cannot carry CR/LF in a header: quote the client's input on one line.
+    const message = this.version === '1.0' ? err.message.replace(/[\r\n]/g, ' ') : err.message;
     const headers: Array<[string, string]> = [
-      ['message', err.message],
+      ['message', message],
       ['parley-reason', err.reason],
       ...err.headers,
       ['content-type', 'text/plain'],
     ];
     if (receiptId !== undefined) headers.push(['receipt-id', receiptId]);
-    const body = new TextEncoder().encode(err.message);
+    const body = new TextEncoder().encode(message);
     let bytes: Uint8Array;
     try {
       bytes = serialize({ command: 'ERROR', headers, body }, { escapes: this.version !== '1.0' });
     } catch {
-      bytes = serialize({ command: 'ERROR', headers: [['message', err.reason]], body });
+      // STOMP 1.0 cannot carry CR/LF in a header: quote the client's input on one line instead.
+      const oneLine = headers.map(([k, v]): [string, string] => [k, v.replace(/[\r\n]/g, ' ')]);
+      bytes = serialize({ command: 'ERROR', headers: oneLine, body }, { escapes: false });
     }
     this.ctx.log.debug(
       { session: this.id, reason: err.reason, message: err.message },
