@@ -34,7 +34,8 @@ describe('loadConfig: defaults', () => {
         issuer: undefined,
         audience: undefined,
       },
-      redisUrl: undefined,
+      redisUrls: [],
+      redisCluster: false,
       allowedOrigins: [],
       apiKey: undefined,
       dev: false,
@@ -78,7 +79,7 @@ describe('loadConfig: defaults', () => {
     });
     expect(cfg.port).toBe(8080);
     expect(cfg.host).toBe('0.0.0.0');
-    expect(cfg.redisUrl).toBeUndefined();
+    expect(cfg.redisUrls).toEqual([]);
     expect(cfg.allowedOrigins).toEqual([]);
     expect(cfg.apiKey).toBeUndefined();
     expect(cfg.logLevel).toBe('info');
@@ -126,7 +127,8 @@ describe('loadConfig: defaults', () => {
         issuer: 'https://auth.example.com',
         audience: 'parley',
       },
-      redisUrl: 'redis://localhost:6379/0',
+      redisUrls: ['redis://localhost:6379/0'],
+      redisCluster: false,
       allowedOrigins: ['https://a.com'],
       apiKey: 'k3y',
       dev: false,
@@ -163,9 +165,9 @@ describe('loadConfig: defaults', () => {
   });
 
   it('accepts a redis:// or rediss:// URL', () => {
-    expect(loadConfig({ ...BASE, PARLEY_REDIS_URL: 'rediss://r.example.com:6380' }).redisUrl).toBe(
-      'rediss://r.example.com:6380',
-    );
+    expect(
+      loadConfig({ ...BASE, PARLEY_REDIS_URL: 'rediss://r.example.com:6380' }).redisUrls,
+    ).toEqual(['rediss://r.example.com:6380']);
   });
 
   it('accepts every pino level', () => {
@@ -528,5 +530,25 @@ describe('loadConfig: PARLEY_PREFIX_MAP', () => {
     '/pub/=/user/x/',
   ])('refuses %j with a message naming the variable', (raw) => {
     expect(() => loadConfig({ ...BASE, PARLEY_PREFIX_MAP: raw })).toThrow(/^PARLEY_PREFIX_MAP: /);
+  });
+});
+
+describe('loadConfig: Redis', () => {
+  it('reads a cluster node list with PARLEY_REDIS_CLUSTER=1', () => {
+    const cfg = loadConfig({
+      ...BASE,
+      PARLEY_REDIS_URL: 'redis://a:7000, redis://b:7001',
+      PARLEY_REDIS_CLUSTER: '1',
+    });
+    expect(cfg.redisUrls).toEqual(['redis://a:7000', 'redis://b:7001']);
+    expect(cfg.redisCluster).toBe(true);
+  });
+
+  it.each([
+    [{ PARLEY_REDIS_URL: 'redis://a:1,redis://b:2' }, /set PARLEY_REDIS_CLUSTER=1/],
+    [{ PARLEY_REDIS_CLUSTER: '1' }, /needs PARLEY_REDIS_URL/],
+    [{ PARLEY_REDIS_URL: 'http://a:1' }, /must start with redis:\/\/ or rediss:\/\//],
+  ])('refuses %j', (env, message) => {
+    expect(() => loadConfig({ ...BASE, ...env })).toThrow(message);
   });
 });

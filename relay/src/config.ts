@@ -60,7 +60,10 @@ export interface Config {
   port: number;
   host: string;
   jwt: JwtConfig;
-  redisUrl?: string;
+  /** Redis node URLs from `PARLEY_REDIS_URL` (several only in cluster mode); empty = embedded broker. */
+  redisUrls: string[];
+  /** `PARLEY_REDIS_CLUSTER=1`: the URLs are Redis Cluster root nodes (sharded pub/sub). */
+  redisCluster: boolean;
   /** Browser origins allowed to open a WebSocket; empty means any. */
   allowedOrigins: string[];
   apiKey?: string;
@@ -96,6 +99,10 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'PARLEY_JWT_ISSUER', help: 'Required `iss` claim' },
   { name: 'PARLEY_JWT_AUDIENCE', help: 'Required `aud` claim' },
   { name: 'PARLEY_REDIS_URL', help: 'Redis URL; unset = embedded in-memory broker' },
+  {
+    name: 'PARLEY_REDIS_CLUSTER',
+    help: 'Set to 1 when PARLEY_REDIS_URL lists Redis Cluster nodes',
+  },
   { name: 'PARLEY_ALLOWED_ORIGINS', help: 'Comma list of browser origins allowed to connect' },
   { name: 'PARLEY_API_KEY', help: 'Key for server-side HTTP publish' },
   { name: 'PARLEY_LOG_LEVEL', default: 'info', help: 'pino level: trace|debug|info|warn|error' },
@@ -130,7 +137,11 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'PARLEY_MAX_TRANSACTIONS', default: '16', help: 'Open transactions per connection' },
   { name: 'PARLEY_MAX_REPLAY', default: '1000', help: 'Most messages replayed on recovery' },
   { name: 'PARLEY_HISTORY_SIZE', default: '1000', help: 'Messages kept per destination' },
-  { name: 'PARLEY_HISTORY_TTL_MS', default: '86400000', help: 'Age after which messages leave history' },
+  {
+    name: 'PARLEY_HISTORY_TTL_MS',
+    default: '86400000',
+    help: 'Age after which messages leave history',
+  },
   {
     name: 'PARLEY_PREFIX_MAP',
     default: '/pub/=/sub/,/app/=/topic/',
@@ -248,10 +259,24 @@ export function loadConfig(env: Env, opts: { dev?: boolean } = {}): Config {
     jwt.secret = DEV_JWT_SECRET;
   }
   const redisUrl = str(env, 'PARLEY_REDIS_URL');
-  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
+  const redisUrls = redisUrl
+    ? redisUrl
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean)
+    : [];
+  const redisCluster = env.PARLEY_REDIS_CLUSTER === '1';
+  if (redisUrls.length > 1 && !redisCluster) {
     throw new ConfigError(
-      `PARLEY_REDIS_URL must start with redis:// or rediss://, got "${redisUrl}"`,
+      'PARLEY_REDIS_URL lists several nodes: set PARLEY_REDIS_CLUSTER=1 for Redis Cluster',
     );
+  }
+  if (redisCluster && redisUrls.length === 0)
+    throw new ConfigError('PARLEY_REDIS_CLUSTER=1 needs PARLEY_REDIS_URL');
+  for (const u of redisUrls) {
+    if (!/^rediss?:\/\/[^\s]+$/.test(u)) {
+      throw new ConfigError(`PARLEY_REDIS_URL must start with redis:// or rediss://, got "${u}"`);
+    }
   }
   const logLevel = str(env, 'PARLEY_LOG_LEVEL') ?? 'info';
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(logLevel)) {
@@ -263,7 +288,8 @@ export function loadConfig(env: Env, opts: { dev?: boolean } = {}): Config {
     port: int(env, 'PARLEY_PORT', 8080, 0, 65535),
     host: str(env, 'PARLEY_HOST') ?? '0.0.0.0',
     jwt,
-    redisUrl,
+    redisUrls,
+    redisCluster,
     allowedOrigins: origins(str(env, 'PARLEY_ALLOWED_ORIGINS')),
     apiKey: str(env, 'PARLEY_API_KEY'),
     dev,

@@ -7,6 +7,9 @@ import { loadStatic } from './http/static.js';
 import { createLogger } from './log.js';
 import { startRelay } from './server.js';
 import { loadUws } from './uws.js';
+import type { Broker } from './broker/broker.js';
+import { MemoryBroker } from './broker/memory-broker.js';
+import { RedisBroker } from './broker/redis-broker.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -54,19 +57,36 @@ async function main(argv: string[]): Promise<number> {
       return 3;
     }
   }
-  if (config.redisUrl) {
-    log.fatal(
-      'PARLEY_REDIS_URL is set, but the Redis broker is not part of this build yet; unset it to use the embedded broker',
-    );
-    return 2;
-  }
   if (config.jwt.secret === DEV_JWT_SECRET) {
     log.warn(
       { devSecret: DEV_JWT_SECRET },
       `DEVELOPMENT MODE: tokens are verified with the well-known dev secret "${DEV_JWT_SECRET}". Never expose this relay; set PARLEY_JWT_SECRET for real use.`,
     );
   }
-  const relay = await startRelay(config, { log, loaded, files: assets() });
+  let broker: Broker;
+  if (config.redisUrls.length > 0) {
+    try {
+      broker = await RedisBroker.connect({
+        url: config.redisCluster ? config.redisUrls : config.redisUrls[0]!,
+        cluster: config.redisCluster,
+        retention: config.history,
+        log: (level, msg, extra) => log[level](extra ?? {}, msg),
+      });
+    } catch (err) {
+      log.fatal({ err }, `cannot reach Redis at ${config.redisUrls.join(',')}`);
+      return 4;
+    }
+    log.info(
+      { cluster: config.redisCluster, nodes: config.redisUrls.length },
+      'Redis broker connected',
+    );
+  } else {
+    broker = new MemoryBroker(config.history);
+    log.info(
+      'embedded in-memory broker (history is lost on restart; set PARLEY_REDIS_URL to share and keep it)',
+    );
+  }
+  const relay = await startRelay(config, { log, loaded, broker, files: assets() });
   log.info(
     { port: relay.port, host: config.host, dev: config.dev },
     `parley relay listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${relay.port}/`,

@@ -36,6 +36,8 @@ export const REASONS = {
   slowConsumer: 'slow-consumer',
   /** The client's heart-beats stopped. */
   heartbeatTimeout: 'heartbeat-timeout',
+  /** The relay cannot reach its broker (Redis) right now; reconnect and recover. */
+  brokerUnavailable: 'broker-unavailable',
   /** The relay is shutting down. */
   shutdown: 'server-shutdown',
   /** An unexpected relay fault while handling the frame. */

@@ -41,7 +41,7 @@ const SERVER_NAME = 'parley-relay/0.1.0';
 /** Wires broker, auth, sessions and HTTP routes onto a uWS app and starts listening. */
 export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay> {
   const { uws } = deps.loaded;
-  const broker = deps.broker ?? new MemoryBroker();
+  const broker: Broker = deps.broker ?? new MemoryBroker(config.history);
   const verify = deps.verify ?? createVerifier(config.jwt);
   const hub = new Hub(broker, {
     maxQueueBacklog: config.limits.maxQueueBacklog,
@@ -51,6 +51,11 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
         subscription ? 'delivery failed' : 'gap fill failed',
       ),
     onDrop: (target) => deps.log.warn({ target }, 'queue backlog full: message dropped'),
+  });
+  // After a broker outage, deliver what every destination missed (gap fill from history).
+  broker.onReconnect?.(() => {
+    deps.log.info({ destinations: hub.size }, 'broker reconnected: filling gaps from history');
+    hub.resync();
   });
   const sessions = new Set<Session>();
   const nodeId = randomBytes(3).toString('hex');

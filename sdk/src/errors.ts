@@ -20,6 +20,7 @@ export const RELAY_REASONS = [
   'rate-limited',
   'slow-consumer',
   'heartbeat-timeout',
+  'broker-unavailable',
   'server-shutdown',
   'internal-error',
 ] as const;

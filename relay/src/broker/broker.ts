@@ -83,6 +83,12 @@ export interface Broker {
   history(destination: string, query: HistoryQuery): Promise<HistoryPage>;
   /** Whether the broker can currently publish (for `/readyz`). */
   ready(): boolean;
+  /**
+   * Called after the broker's live feed was lost and is back (every subscription restored);
+   * messages published meanwhile were not delivered and must be read from history.
+   * Returns a function that removes the listener. Brokers that cannot lose their feed omit it.
+   */
+  onReconnect?(listener: () => void): () => void;
   /** Releases connections and timers; later calls fail. */
   close(): Promise<void>;
 }

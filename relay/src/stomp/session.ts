@@ -505,6 +505,12 @@ export class Session implements MessageSink {
   private asStompError(err: unknown): StompError {
     if (err instanceof StompError) return err;
     if (err instanceof QueueFullError) return new StompError(REASONS.limitExceeded, err.message);
+    if (err instanceof Error && err.name === 'BrokerUnavailableError') {
+      return new StompError(
+        REASONS.brokerUnavailable,
+        'the relay cannot reach its broker right now; reconnect to recover',
+      );
+    }
     if (err instanceof StompParseError) {
       const tooLarge =
         err.code === 'frame-too-large' ||

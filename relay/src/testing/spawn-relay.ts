@@ -9,6 +9,8 @@ export interface RelayProcess {
   /** `http://127.0.0.1:<port>` */
   httpUrl: string;
   port: number;
+  /** Process id of the relay (for /proc/<pid>/status and liveness checks). */
+  pid?: number;
   /** The HS256 secret the relay verifies tokens with. */
   secret: string;
   /** Everything the process wrote to stdout and stderr so far. */
@@ -80,6 +82,7 @@ export function spawnRelay(options: SpawnRelayOptions = {}): Promise<RelayProces
       const port = Number(m[1]);
       resolvePromise({
         port,
+        pid: child.pid,
         wsUrl: `ws://127.0.0.1:${port}/ws`,
         httpUrl: `http://127.0.0.1:${port}`,
         secret: options.args?.includes('--dev')

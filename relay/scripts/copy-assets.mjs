@@ -1,0 +1,16 @@
+// Copies the non-TypeScript files the relay loads at run time (Lua scripts) from src/ to dist/.
+import { cpSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const src = new URL('../src/', import.meta.url).pathname;
+const dist = new URL('../dist/', import.meta.url).pathname;
+
+function walk(dir) {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (!statSync(path).isDirectory()) continue;
+    if (name === 'lua') cpSync(path, join(dist, relative(src, path)), { recursive: true });
+    else walk(path);
+  }
+}
+walk(src);

@@ -1,0 +1,661 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createClient, createCluster, ErrorReply, RESP_TYPES } from 'redis';
+import type { RedisArgument } from 'redis';
+import type {
+  Broker,
+  BrokerListener,
+  BrokerMessage,
+  HistoryPage,
+  HistoryQuery,
+  PublishInput,
+  Retention,
+} from './broker.js';
+import { DEFAULT_RETENTION } from './memory-broker.js';
+
+/** Where the broker's log lines go; the relay passes an adapter to its pino logger. */
+export type RedisBrokerLog = (
+  level: 'debug' | 'info' | 'warn' | 'error',
+  msg: string,
+  extra?: Record<string, unknown>,
+) => void;
+
+/** How {@link RedisBroker.connect} reaches Redis. */
+export interface RedisBrokerOptions {
+  /**
+   * `redis[s]://[[user][:password]@]host[:port][/db]`. With `cluster: true`, one or more URLs of
+   * cluster nodes to discover the topology from (credentials and TLS of the first URL apply to
+   * every node).
+   */
+  url: string | string[];
+  /** Connect to a Redis Cluster: sharded pub/sub (`SSUBSCRIBE`/`SPUBLISH`), keys by hash tag. */
+  cluster?: boolean;
+  /**
+   * Prepended to every key and channel (default `parley:`), so several deployments or tests can
+   * share one Redis. Must not contain `{` or `}`.
+   */
+  keyPrefix?: string;
+  /** History kept per destination (default {@link DEFAULT_RETENTION}). */
+  retention?: Retention;
+  log?: RedisBrokerLog;
+  /** How long `connect()` waits for Redis before it rejects (default 10 s). */
+  connectTimeoutMs?: number;
+  /**
+   * How long `publish()` and `history()` wait for a reply before they reject (default 5 s).
+   * While Redis is known to be down they reject at once.
+   */
+  commandTimeoutMs?: number;
+}
+
+/** Redis is unreachable (down, restarting, or not answering in time); the call may be retried. */
+export class BrokerUnavailableError extends Error {
+  override readonly name = 'BrokerUnavailableError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+interface Script {
+  readonly source: string;
+  readonly sha: string;
+}
+
+function loadScript(name: string): Script {
+  const source = readFileSync(new URL(`./lua/${name}`, import.meta.url), 'utf8');
+  return { source, sha: createHash('sha1').update(source).digest('hex') };
+}
+
+const PUBLISH = loadScript('publish.lua');
+const HISTORY = loadScript('history.lua');
+
+const BUFFERS = { [RESP_TYPES.BLOB_STRING]: Buffer } as const;
+const NL = 0x0a;
+const NL_BUFFER = Buffer.from([NL]);
+
+/** Header of a message as stored and published: everything but the stamp and the body. */
+interface WireHeader {
+  /** sender */
+  s: string;
+  /** sender name */
+  n?: string;
+  /** headers */
+  h: Array<[string, string]>;
+  /** binary */
+  b?: 1;
+  /** id of an ephemeral message (stored ones are `<epoch>-<offset>`) */
+  i?: string;
+}
+
+interface Stamp {
+  offset: number;
+  epoch: string;
+  timestamp: number;
+}
+
+/** @internal `<header JSON>\n<body>`: JSON never holds a raw newline, the body is raw bytes. */
+export function encodeContent(input: PublishInput, ephemeralId?: string): Buffer {
+  const header: WireHeader = { s: input.sender, h: input.headers };
+  if (input.senderName !== undefined) header.n = input.senderName;
+  if (input.binary) header.b = 1;
+  if (ephemeralId !== undefined) header.i = ephemeralId;
+  const body = Buffer.from(input.body.buffer, input.body.byteOffset, input.body.byteLength);
+  return Buffer.concat([Buffer.from(JSON.stringify(header)), NL_BUFFER, body]);
+}
+
+/** @internal Inverse of {@link encodeContent} plus the stamp; copies the body out of `content`. */
+export function decodeContent(destination: string, stamp: Stamp, content: Buffer): BrokerMessage {
+  const eol = content.indexOf(NL);
+  if (eol < 0) throw new Error('malformed message: no header');
+  const header = JSON.parse(content.toString('utf8', 0, eol)) as WireHeader;
+  if (typeof header.s !== 'string' || !Array.isArray(header.h)) {
+    throw new Error('malformed message header');
+  }
+  const message: BrokerMessage = {
+    destination,
+    body: new Uint8Array(content.subarray(eol + 1)),
+    headers: header.h,
+    sender: header.s,
+    id: stamp.offset > 0 ? `${stamp.epoch}-${stamp.offset}` : (header.i ?? ''),
+    offset: stamp.offset,
+    epoch: stamp.epoch,
+    timestamp: stamp.timestamp,
+  };
+  if (header.n !== undefined) message.senderName = header.n;
+  if (header.b) message.binary = true;
+  if (stamp.offset === 0) message.ephemeral = true;
+  return message;
+}
+
+/** @internal Splits a pub/sub payload `<offset>,<epoch>,<timestamp>\n<content>`. */
+export function decodePayload(destination: string, payload: Buffer): BrokerMessage {
+  const eol = payload.indexOf(NL);
+  if (eol < 0) throw new Error('malformed message: no stamp');
+  const [offset, epoch, timestamp] = payload.toString('latin1', 0, eol).split(',');
+  return decodeContent(
+    destination,
+    { offset: Number(offset), epoch: epoch ?? '', timestamp: Number(timestamp) },
+    payload.subarray(eol + 1),
+  );
+}
+
+const text = (reply: unknown): string =>
+  Buffer.isBuffer(reply)
+    ? reply.toString()
+    : typeof reply === 'string'
+      ? reply
+      : String(reply ?? '');
+const num = (reply: unknown): number => (typeof reply === 'number' ? reply : Number(text(reply)));
+
+/** Keeps `{`, `}` and `%` out of the hash tag, injectively. */
+const tag = (destination: string): string =>
+  destination.replace(/[%{}]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+type PayloadListener = (payload: Buffer) => void;
+
+/**
+ * What the broker needs from node-redis, for a single server or a cluster.
+ * @internal
+ */
+interface Transport {
+  /** `PUBLISH`, or `SPUBLISH` in a cluster. */
+  readonly publishCommand: string;
+  /** Every connection the broker needs is up (and has resubscribed). */
+  ready(): boolean;
+  /** A new channel can be subscribed now (else subscribing would wait for a reconnect). */
+  canSubscribe(): boolean;
+  eval(script: Script, keys: [string, string], args: RedisArgument[]): Promise<unknown>;
+  subscribe(channel: string, listener: PayloadListener): Promise<void>;
+  unsubscribe(channel: string, listener: PayloadListener): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Connection state changes the transports report to the broker. @internal */
+interface TransportEvents {
+  change(): void;
+  error(err: unknown, role: string): void;
+}
+
+const reconnectStrategy = (retries: number): number =>
+  Math.min(50 * 2 ** Math.min(retries, 10), 2000) + Math.floor(Math.random() * 100);
+
+const isNoScript = (err: unknown): boolean =>
+  err instanceof Error && err.message.startsWith('NOSCRIPT');
+
+async function evalScript(
+  send: (args: RedisArgument[]) => Promise<unknown>,
+  script: Script,
+  keys: [string, string],
+  args: RedisArgument[],
+): Promise<unknown> {
+  try {
+    return await send(['EVALSHA', script.sha, '2', ...keys, ...args]);
+  } catch (err) {
+    if (!isNoScript(err)) throw err;
+    return send(['EVAL', script.source, '2', ...keys, ...args]);
+  }
+}
+
+/** Waits for `promise`, destroying what it built if it takes longer than `ms`. */
+async function within<T>(
+  promise: Promise<T>,
+  ms: number,
+  what: string,
+  onTimeout: () => void,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      onTimeout();
+      reject(new BrokerUnavailableError(`${what} within ${ms} ms`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function closeClient(client: { close(): Promise<void>; destroy(): void }): Promise<void> {
+  await within(client.close(), 2000, 'redis did not close', () => client.destroy()).catch(() => {
+    client.destroy();
+  });
+}
+
+/** One server: a command connection and a dedicated subscriber connection. @internal */
+async function standalone(
+  url: string,
+  events: TransportEvents,
+  connectTimeoutMs: number,
+): Promise<Transport> {
+  const pub = createClient({
+    url,
+    name: 'parley-relay',
+    disableOfflineQueue: true,
+    socket: { reconnectStrategy, connectTimeout: Math.min(connectTimeoutMs, 5000) },
+  });
+  const sub = pub.duplicate({ name: 'parley-relay-sub' });
+  for (const [role, client] of [
+    ['publisher', pub],
+    ['subscriber', sub],
+  ] as const) {
+    client
+      .on('error', (err: unknown) => events.error(err, role))
+      .on('ready', () => events.change())
+      .on('reconnecting', () => events.change())
+      .on('end', () => events.change());
+  }
+  const connecting = Promise.all([pub.connect(), sub.connect()]);
+  connecting.catch(() => undefined);
+  await within(connecting, connectTimeoutMs, `could not connect to Redis at ${url}`, () => {
+    pub.destroy();
+    sub.destroy();
+  });
+  return {
+    publishCommand: 'PUBLISH',
+    ready: () => pub.isReady && sub.isReady,
+    canSubscribe: () => sub.isReady,
+    eval: (script, keys, args) =>
+      evalScript((a) => pub.sendCommand(a, { typeMapping: BUFFERS }), script, keys, args),
+    subscribe: (channel, listener) => sub.subscribe(channel, listener, true),
+    unsubscribe: (channel, listener) => sub.unsubscribe(channel, listener, true),
+    close: async () => {
+      await Promise.all([closeClient(pub), closeClient(sub)]);
+    },
+  };
+}
+
+/** Settings of the first URL that node-redis does not carry over to discovered nodes. */
+function clusterDefaults(url: string): {
+  username?: string;
+  password?: string;
+  socket?: { tls: true };
+} {
+  const parsed = new URL(url);
+  return {
+    ...(parsed.username && { username: decodeURIComponent(parsed.username) }),
+    ...(parsed.password && { password: decodeURIComponent(parsed.password) }),
+    ...(parsed.protocol === 'rediss:' && { socket: { tls: true as const } }),
+  };
+}
+
+/**
+ * A Redis Cluster: node-redis keeps one command connection and one sharded-pub/sub connection
+ * per master and resubscribes each by itself. @internal
+ */
+async function cluster(
+  urls: string[],
+  events: TransportEvents,
+  connectTimeoutMs: number,
+): Promise<Transport> {
+  const defaults = clusterDefaults(urls[0] ?? '');
+  const client = createCluster({
+    rootNodes: urls.map((url) => ({ url })),
+    defaults: {
+      ...defaults,
+      name: 'parley-relay',
+      disableOfflineQueue: true,
+      socket: {
+        ...defaults.socket,
+        reconnectStrategy,
+        connectTimeout: Math.min(connectTimeoutMs, 5000),
+      },
+    },
+  });
+  /** Node connections (commands and pub/sub) that lost their server and have not come back. */
+  const down = new Set<object>();
+  client
+    .on('error', (err: unknown) => events.error(err, 'cluster'))
+    .on('node-error', (err: unknown, node: object) => {
+      down.add(node);
+      events.error(err, 'cluster node');
+      events.change();
+    })
+    .on('node-reconnecting', (node: object) => {
+      down.add(node);
+      events.change();
+    })
+    .on('node-ready', (node: object) => {
+      down.delete(node);
+      events.change();
+    })
+    .on('node-disconnect', (node: object) => {
+      down.delete(node);
+      events.change();
+    })
+    .on('disconnect', () => events.change());
+  const connecting = client.connect();
+  connecting.catch(() => undefined);
+  await within(
+    connecting,
+    connectTimeoutMs,
+    `could not connect to the Redis Cluster at ${urls.join(', ')}`,
+    () => client.destroy(),
+  );
+  return {
+    publishCommand: 'SPUBLISH',
+    ready: () => client.isReady && down.size === 0,
+    canSubscribe: () => client.isReady && down.size === 0,
+    eval: (script, keys, args) =>
+      evalScript(
+        (a) => client.sendCommand(keys[0], false, a, { typeMapping: BUFFERS }),
+        script,
+        keys,
+        args,
+      ),
+    subscribe: (channel, listener) => client.sSubscribe(channel, listener, true),
+    unsubscribe: (channel, listener) => client.sUnsubscribe(channel, listener, true),
+    close: () => closeClient(client),
+  };
+}
+
+/** One destination's subscription: local listeners, one Redis channel. */
+interface Channel {
+  readonly destination: string;
+  readonly name: string;
+  readonly listeners: Set<BrokerListener>;
+  readonly onPayload: PayloadListener;
+  /** Whether node-redis holds (or is resubscribing) the channel. */
+  subscribed: boolean;
+  /** Serializes SUBSCRIBE/UNSUBSCRIBE of this channel. */
+  chain: Promise<void>;
+}
+
+const closedError = (): Error => new Error('broker is closed');
+
+/** Error replies that mean "not now" rather than "wrong": a cluster healing, a server loading. */
+const TRANSIENT = /^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|BUSY|READONLY)\b/;
+
+/**
+ * Broker for several relays sharing destinations through Redis (or Redis Cluster).
+ *
+ * - Each destination has a stream `<prefix>{<destination>}:log` (its history, entry id
+ *   `<offset>-0`), a hash `<prefix>{<destination>}:meta` (`epoch`, `last` offset) and a channel
+ *   `<prefix>{<destination>}`. One Lua script (`lua/publish.lua`) assigns the offset, appends to
+ *   the stream, trims it and publishes, so pub/sub order equals offset order on every relay.
+ * - History idles out: after `retention.maxAgeMs` without a publish the destination's keys
+ *   expire, and its next message starts a new epoch at offset 1.
+ * - On a lost connection node-redis reconnects and resubscribes by itself; {@link ready} is
+ *   false meanwhile, and {@link onReconnect} listeners run once it is back. Messages published
+ *   while the subscriber was away are not delivered: read them with {@link history}.
+ */
+export class RedisBroker implements Broker {
+  private readonly channels = new Map<string, Channel>();
+  private readonly reconnectListeners = new Set<() => void>();
+  private readonly prefix: string;
+  private readonly retention: Retention;
+  private readonly timeoutMs: number;
+  private readonly log: RedisBrokerLog;
+  private readonly instance = randomBytes(8).toString('hex');
+  private transport!: Transport;
+  private seq = 0;
+  private closed = false;
+  private up = false;
+  private errorsWhileDown = 0;
+
+  private constructor(options: RedisBrokerOptions) {
+    this.prefix = options.keyPrefix ?? 'parley:';
+    if (/[{}]/.test(this.prefix)) throw new TypeError('keyPrefix must not contain "{" or "}"');
+    this.retention = options.retention ?? DEFAULT_RETENTION;
+    this.timeoutMs = options.commandTimeoutMs ?? 5000;
+    this.log = options.log ?? (() => undefined);
+  }
+
+  /** Connects to Redis (or a Redis Cluster) and resolves once every connection is ready. */
+  static async connect(options: RedisBrokerOptions): Promise<RedisBroker> {
+    const broker = new RedisBroker(options);
+    const urls = Array.isArray(options.url) ? options.url : [options.url];
+    if (urls.length === 0) throw new TypeError('RedisBroker needs at least one URL');
+    const events: TransportEvents = {
+      change: () => broker.onTransportChange(),
+      error: (err, role) => broker.onTransportError(err, role),
+    };
+    const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+    broker.transport = options.cluster
+      ? await cluster(urls, events, connectTimeoutMs)
+      : await standalone(urls[0]!, events, connectTimeoutMs);
+    broker.up = broker.transport.ready();
+    return broker;
+  }
+
+  /**
+   * Calls `listener` each time Redis is reachable again after an outage, once every subscribed
+   * destination is subscribed again. Messages published in between were not delivered: the
+   * relay should read each destination's history after the last offset it delivered (and
+   * report an epoch change as lost history). Returns a function that removes the listener.
+   */
+  onReconnect(listener: () => void): () => void {
+    this.reconnectListeners.add(listener);
+    return () => this.reconnectListeners.delete(listener);
+  }
+
+  async publish(input: PublishInput): Promise<BrokerMessage> {
+    if (this.closed) throw closedError();
+    const ephemeralId = input.ephemeral ? `${this.instance}.${++this.seq}` : undefined;
+    const { log, meta, channel } = this.keys(input.destination);
+    const reply = await this.call(
+      PUBLISH,
+      [log, meta],
+      [
+        channel,
+        encodeContent(input, ephemeralId),
+        randomBytes(12).toString('hex'),
+        input.ephemeral ? '1' : '0',
+        String(this.retention.maxCount),
+        String(this.retention.maxAgeMs),
+        this.transport.publishCommand,
+      ],
+    );
+    if (!Array.isArray(reply) || reply.length < 3) {
+      throw new Error('unexpected reply from publish.lua');
+    }
+    const offset = num(reply[0]);
+    const epoch = text(reply[1]);
+    return {
+      ...input,
+      id: offset > 0 ? `${epoch}-${offset}` : ephemeralId!,
+      offset,
+      epoch,
+      timestamp: num(reply[2]),
+    };
+  }
+
+  async subscribe(destination: string, listener: BrokerListener): Promise<void> {
+    if (this.closed) throw closedError();
+    const channel = this.channel(destination);
+    channel.listeners.add(listener);
+    try {
+      await this.sync(channel);
+    } catch (err) {
+      channel.listeners.delete(listener);
+      this.sync(channel).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async unsubscribe(destination: string, listener: BrokerListener): Promise<void> {
+    const channel = this.channels.get(destination);
+    if (!channel?.listeners.delete(listener)) return;
+    await this.sync(channel).catch(() => undefined);
+  }
+
+  async history(destination: string, query: HistoryQuery): Promise<HistoryPage> {
+    if (this.closed) throw closedError();
+    const { log, meta } = this.keys(destination);
+    const bound = (n: number | undefined): string => (n === undefined ? '' : String(Math.floor(n)));
+    const reply = await this.call(
+      HISTORY,
+      [log, meta],
+      [
+        bound(query.after),
+        bound(query.before),
+        String(Math.max(0, Math.floor(query.limit))),
+        String(this.retention.maxCount),
+        String(this.retention.maxAgeMs),
+      ],
+    );
+    if (!Array.isArray(reply) || reply.length < 3) {
+      throw new Error('unexpected reply from history.lua');
+    }
+    const epoch = text(reply[0]);
+    if (epoch === '') return { messages: [], epoch: '', first: 0, last: 0 };
+    const messages: BrokerMessage[] = [];
+    for (let i = 3; i + 2 < reply.length; i += 3) {
+      const stamp = { offset: num(reply[i]), epoch, timestamp: num(reply[i + 1]) };
+      messages.push(decodeContent(destination, stamp, reply[i + 2] as Buffer));
+    }
+    return { messages, epoch, first: num(reply[1]), last: num(reply[2]) };
+  }
+
+  ready(): boolean {
+    return !this.closed && this.transport.ready();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.channels.clear();
+    this.reconnectListeners.clear();
+    await this.transport.close();
+  }
+
+  private keys(destination: string): { log: string; meta: string; channel: string } {
+    const channel = `${this.prefix}{${tag(destination)}}`;
+    return { log: `${channel}:log`, meta: `${channel}:meta`, channel };
+  }
+
+  /**
+   * Runs a script. node-redis rejects at once while the connection is down (no offline queue);
+   * a reply that takes longer than the command timeout is given up on (the script may still
+   * have run). Redis' own error replies pass through; connection failures become
+   * {@link BrokerUnavailableError}.
+   */
+  private async call(
+    script: Script,
+    keys: [string, string],
+    args: RedisArgument[],
+  ): Promise<unknown> {
+    try {
+      return await within(
+        this.transport.eval(script, keys, args),
+        this.timeoutMs,
+        'Redis did not answer',
+        () => {},
+      );
+    } catch (err) {
+      if (err instanceof BrokerUnavailableError) throw err;
+      if (err instanceof ErrorReply && !TRANSIENT.test(err.message)) throw err;
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new BrokerUnavailableError(`Redis is unavailable: ${reason}`, { cause: err });
+    }
+  }
+
+  private channel(destination: string): Channel {
+    const existing = this.channels.get(destination);
+    if (existing) return existing;
+    const listeners = new Set<BrokerListener>();
+    const channel: Channel = {
+      destination,
+      name: this.keys(destination).channel,
+      listeners,
+      subscribed: false,
+      chain: Promise.resolve(),
+      onPayload: (payload) => {
+        let message: BrokerMessage;
+        try {
+          message = decodePayload(destination, payload);
+        } catch (err) {
+          this.log('warn', 'dropping a malformed message from Redis', {
+            destination,
+            err: String(err),
+          });
+          return;
+        }
+        for (const listener of listeners) {
+          try {
+            listener(message);
+          } catch (err) {
+            // An exception here would reach node-redis's decoder and reset the connection.
+            this.log('error', 'broker listener threw', { destination, err: String(err) });
+          }
+        }
+      },
+    };
+    this.channels.set(destination, channel);
+    return channel;
+  }
+
+  /** Brings the Redis subscription of `channel` in line with its listeners, one step at a time. */
+  private sync(channel: Channel): Promise<void> {
+    const run = channel.chain.then(() => this.apply(channel));
+    channel.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async apply(channel: Channel): Promise<void> {
+    const wanted = channel.listeners.size > 0 && !this.closed;
+    if (wanted && !channel.subscribed) {
+      if (!this.transport.canSubscribe()) throw new BrokerUnavailableError('Redis is unavailable');
+      try {
+        await this.transport.subscribe(channel.name, channel.onPayload);
+      } catch (err) {
+        throw new BrokerUnavailableError(`could not subscribe to ${channel.destination}`, {
+          cause: err,
+        });
+      }
+      channel.subscribed = true;
+    } else if (!wanted && channel.subscribed && !this.closed) {
+      try {
+        await this.transport.unsubscribe(channel.name, channel.onPayload);
+        channel.subscribed = false;
+      } catch (err) {
+        // node-redis still holds the channel; retried after the next reconnect.
+        this.log('debug', 'unsubscribe failed; will retry after reconnecting', {
+          destination: channel.destination,
+          err: String(err),
+        });
+      }
+    }
+    if (
+      channel.listeners.size === 0 &&
+      !channel.subscribed &&
+      this.channels.get(channel.destination) === channel
+    ) {
+      this.channels.delete(channel.destination);
+    }
+  }
+
+  private onTransportChange(): void {
+    if (this.closed || !this.transport) return;
+    const ready = this.transport.ready();
+    if (ready === this.up) return;
+    this.up = ready;
+    if (!ready) {
+      this.log('warn', 'Redis connection lost; the broker is not ready');
+      return;
+    }
+    this.log('info', 'Redis connection restored; subscriptions renewed', {
+      destinations: this.channels.size,
+      failedAttempts: this.errorsWhileDown,
+    });
+    this.errorsWhileDown = 0;
+    for (const channel of this.channels.values()) this.sync(channel).catch(() => undefined);
+    for (const listener of this.reconnectListeners) {
+      try {
+        listener();
+      } catch (err) {
+        this.log('error', 'onReconnect listener threw', { err: String(err) });
+      }
+    }
+  }
+
+  private onTransportError(err: unknown, role: string): void {
+    if (this.closed) return;
+    // node-redis reports every failed reconnection attempt; say it once per outage.
+    const first = this.errorsWhileDown++ === 0;
+    this.log(first ? 'warn' : 'debug', 'Redis connection error', {
+      role,
+      err: err instanceof Error ? err.message : String(err),
+    });
+  }
+}
