@@ -7,9 +7,8 @@ import { loadStatic } from './http/static.js';
 import { createLogger } from './log.js';
 import { startRelay } from './server.js';
 import { loadUws } from './uws.js';
-import type { Broker } from './broker/broker.js';
-import { MemoryBroker } from './broker/memory-broker.js';
-import { RedisBroker } from './broker/redis-broker.js';
+import { createBackends } from './backends.js';
+import type { Backends } from './backends.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -63,30 +62,16 @@ async function main(argv: string[]): Promise<number> {
       `DEVELOPMENT MODE: tokens are verified with the well-known dev secret "${DEV_JWT_SECRET}". Never expose this relay; set PARLEY_JWT_SECRET for real use.`,
     );
   }
-  let broker: Broker;
-  if (config.redisUrls.length > 0) {
-    try {
-      broker = await RedisBroker.connect({
-        url: config.redisCluster ? config.redisUrls : config.redisUrls[0]!,
-        cluster: config.redisCluster,
-        retention: config.history,
-        log: (level, msg, extra) => log[level](extra ?? {}, msg),
-      });
-    } catch (err) {
-      log.fatal({ err }, `cannot reach Redis at ${config.redisUrls.join(',')}`);
-      return 4;
-    }
-    log.info(
-      { cluster: config.redisCluster, nodes: config.redisUrls.length },
-      'Redis broker connected',
-    );
-  } else {
-    broker = new MemoryBroker(config.history);
-    log.info(
-      'embedded in-memory broker (history is lost on restart; set PARLEY_REDIS_URL to share and keep it)',
-    );
+  let backends: Backends;
+  try {
+    backends = await createBackends(config, log);
+  } catch (err) {
+    log.fatal({ err }, `cannot reach Redis at ${config.redisUrls.join(',')}`);
+    return 4;
   }
-  const relay = await startRelay(config, { log, loaded, broker, files: assets() });
+  log.info(backends.description);
+  const { broker, presenceStore } = backends;
+  const relay = await startRelay(config, { log, loaded, broker, presenceStore, files: assets() });
   log.info(
     { port: relay.port, host: config.host, dev: config.dev },
     `parley relay listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${relay.port}/`,

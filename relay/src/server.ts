@@ -12,6 +12,13 @@ import { Hub } from './stomp/hub.js';
 import { Session } from './stomp/session.js';
 import type { LoadedUws } from './uws.js';
 import { wsBehavior } from './ws-handler.js';
+import { MemoryPresenceStore } from './presence/memory-presence-store.js';
+import type { PresenceStore } from './presence/presence-store.js';
+import {
+  PRESENCE_KIND,
+  PresenceService,
+  encodePresenceEvent,
+} from './presence/presence-service.js';
 import { devTokenSigner } from './auth/dev-token.js';
 
 /** What `startRelay` needs besides the config. */
@@ -22,6 +29,8 @@ export interface RelayDeps {
   broker?: Broker;
   /** Defaults to a verifier for `config.jwt`. */
   verify?: TokenVerifier;
+  /** Presence store; defaults to an in-memory one (right for a single relay). */
+  presenceStore?: PresenceStore;
   /** Static files by URL path (demo page, SDK bundle). */
   files?: Map<string, StaticFile>;
 }
@@ -57,8 +66,28 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
     deps.log.info({ destinations: hub.size }, 'broker reconnected: filling gaps from history');
     hub.resync();
   });
-  const sessions = new Set<Session>();
   const nodeId = randomBytes(3).toString('hex');
+  const presenceStore = deps.presenceStore ?? new MemoryPresenceStore();
+  const presence = new PresenceService({
+    store: presenceStore,
+    relayId: nodeId,
+    publish: (room, event) =>
+      broker
+        .publish({
+          destination: room,
+          body: new TextEncoder().encode(encodePresenceEvent(event)),
+          headers: [
+            ['content-type', 'application/json'],
+            ['parley-kind', PRESENCE_KIND],
+          ],
+          sender: event.user.id,
+          ...(event.user.name !== undefined && { senderName: event.user.name }),
+          ephemeral: true,
+        })
+        .then(() => undefined),
+    onError: (err, during) => deps.log.warn({ err, during }, 'presence store error (will heal)'),
+  });
+  const sessions = new Set<Session>();
   let counter = 0;
   let closing = false;
 
@@ -81,6 +110,7 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
           serverName: SERVER_NAME,
           log: deps.log,
           onEnd: (s) => sessions.delete(s),
+          presence,
         });
         sessions.add(session);
         return session;
@@ -89,6 +119,7 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
   );
   registerHttpApi(app, {
     broker,
+    presence,
     hub,
     verify,
     rules: {
@@ -133,6 +164,10 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
       closing = true;
       uws.us_listen_socket_close(listenSocket);
       for (const s of [...sessions]) s.shutdown();
+      await presence
+        .close()
+        .catch((err: unknown) => deps.log.warn({ err }, 'presence close failed'));
+      await presenceStore.close();
       await broker.close();
     },
   };

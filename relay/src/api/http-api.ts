@@ -4,6 +4,7 @@ import type { TokenVerifier } from '../auth/jwt.js';
 import type { Principal } from '../auth/principal.js';
 import type { Broker, PublishInput } from '../broker/broker.js';
 import type { Logger } from '../log.js';
+import type { PresenceService } from '../presence/presence-service.js';
 import { StompError } from '../reasons.js';
 import type { DestinationRules } from '../stomp/destinations.js';
 import { resolveDestination } from '../stomp/destinations.js';
@@ -15,6 +16,7 @@ import type { PublishItem } from './publish-request.js';
 
 export interface HttpApiOptions {
   broker: Broker;
+  presence: PresenceService;
   hub: Hub;
   verify: TokenVerifier;
   rules: DestinationRules;
@@ -123,6 +125,40 @@ export function registerHttpApi(app: UWS.TemplatedApp, opts: HttpApiOptions): vo
       const results = [];
       for (const item of request.items) results.push(await publishOne(who, item));
       return request.batch ? { results } : results[0];
+    });
+  });
+
+  app.get('/api/presence', (res, req) => {
+    const authorization = req.getHeader('authorization');
+    const params = new URLSearchParams(req.getQuery() ?? '');
+    handle(res, opts, async () => {
+      const who = await caller(authorization);
+      const destination = params.get('destination') ?? undefined;
+      const room = target(who, destination, 'sub');
+      const members = await opts.presence.members(room);
+      return {
+        destination,
+        members: members.map((m) => ({
+          id: m.userId,
+          ...(m.name !== undefined && { name: m.name }),
+        })),
+      };
+    });
+  });
+
+  app.get('/api/online', (res, req) => {
+    const authorization = req.getHeader('authorization');
+    const params = new URLSearchParams(req.getQuery() ?? '');
+    handle(res, opts, async () => {
+      await caller(authorization);
+      const users = (params.get('users') ?? '').split(',').filter(Boolean);
+      if (users.length === 0 || users.length > 100) {
+        throw new HttpError(
+          '400 Bad Request',
+          'users must list 1 to 100 user ids, comma separated',
+        );
+      }
+      return { online: await opts.presence.online(users) };
     });
   });
 

@@ -21,6 +21,12 @@ export type ReceiptHeaders = Array<[string, string]>;
 
 export type HistoryReader = (target: string, query: HistoryQuery) => Promise<HistoryPage>;
 
+/** What a session does for presence subscriptions (joins the room, sends the member list). */
+export interface PresenceHooks {
+  join(sub: Subscription): Promise<void>;
+  leave(sub: Subscription): void;
+}
+
 /**
  * A session's subscriptions: SUBSCRIBE, UNSUBSCRIBE, and the ACK/NACK bookkeeping of the
  * client ack modes (`ack` ids are unique per session).
@@ -37,6 +43,7 @@ export class SessionSubscriptions {
     private readonly rules: DestinationRules,
     private readonly limits: SubscriptionLimits,
     private readonly history: HistoryReader,
+    private readonly presence: PresenceHooks,
   ) {}
 
   /**
@@ -76,11 +83,23 @@ export class SessionSubscriptions {
         'parley-since is for broadcast destinations, not /queue/',
       );
     }
+    const presence = header(frame, 'parley-presence');
+    if (presence !== undefined && presence !== 'true' && presence !== 'false') {
+      throw new StompError(REASONS.protocolError, 'parley-presence must be true or false');
+    }
+    if (presence === 'true' && (isQueue(target) || target.startsWith('/user/'))) {
+      throw new StompError(
+        REASONS.protocolError,
+        'parley-presence is for rooms (broadcast destinations)',
+      );
+    }
     const sub = new Subscription(id, destination!, target, ack, this.sink, this.limits.maxUnacked);
+    sub.presence = presence === 'true';
     this.byId.set(id, sub);
-    if (!point) return this.hub.add(sub);
-    sub.recovering = [];
-    return this.hub.add(sub).then(() => this.recover(sub, point));
+    if (point) sub.recovering = [];
+    const added = this.hub.add(sub);
+    const joined = sub.presence ? added.then(() => this.presence.join(sub)) : added;
+    return point ? joined.then(() => this.recover(sub, point)) : joined;
   }
 
   /**
@@ -128,6 +147,7 @@ export class SessionSubscriptions {
     const sub = this.byId.get(id);
     if (!sub) return undefined;
     this.forget(sub);
+    if (sub.presence) this.presence.leave(sub);
     return this.hub.remove(sub);
   }
 
@@ -186,6 +206,12 @@ export class SessionSubscriptions {
       for (const [id, m] of sub.pending) if (m.id === messageId) return id;
     }
     return messageId;
+  }
+
+  /** Whether another presence subscription of this session still covers `target`. */
+  hasPresence(target: string): boolean {
+    for (const sub of this.byId.values()) if (sub.presence && sub.target === target) return true;
+    return false;
   }
 
   /** The subscription whose destination is spelled `destination`, if any. */

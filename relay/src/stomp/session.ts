@@ -21,6 +21,8 @@ import type { ReceiptHeaders } from './session-subscriptions.js';
 import type { Subscription } from './subscription.js';
 import { Transactions } from './transactions.js';
 import type { Transport } from './transport.js';
+import type { PresenceService } from '../presence/presence-service.js';
+import { PRESENCE_KIND } from '../presence/presence-service.js';
 
 /** Everything a session needs from the relay, injected. @internal */
 export interface SessionContext {
@@ -34,6 +36,8 @@ export interface SessionContext {
   log: Logger;
   /** Called once when the session has ended, whatever the cause. */
   onEnd?: (session: Session) => void;
+  /** Room presence; absent = presence subscriptions are refused (unit tests). */
+  presence?: PresenceService;
 }
 
 export type SessionState = 'awaiting-connect' | 'authenticating' | 'connected' | 'closed';
@@ -45,6 +49,11 @@ const MAX_QUEUED_FRAMES = 1024;
 /** Frames one transaction may hold until COMMIT. */
 const MAX_TX_FRAMES = 1000;
 const EMPTY = new Uint8Array();
+
+function isPresenceEvent(message: BrokerMessage): boolean {
+  for (const [k, v] of message.headers) if (k === 'parley-kind') return v === PRESENCE_KIND;
+  return false;
+}
 /** The request/reply destination for history pages over STOMP. */
 export const HISTORY_DESTINATION = '/parley/history';
 /** Largest history page. */
@@ -91,8 +100,19 @@ export class Session implements MessageSink {
       },
     );
     this.rules = { prefixMap: ctx.prefixMap, maxLength: l.maxDestinationLength, dev: ctx.dev };
-    this.subs = new SessionSubscriptions(ctx.hub, this, this.rules, l, (target, q) =>
-      ctx.broker.history(target, q),
+    this.subs = new SessionSubscriptions(
+      ctx.hub,
+      this,
+      this.rules,
+      l,
+      (target, q) => ctx.broker.history(target, q),
+      {
+        join: (sub) => this.joinPresence(sub),
+        leave: (sub) => {
+          if (!this.subs.hasPresence(sub.target))
+            void this.ctx.presence?.untrack(sub.target, this.id);
+        },
+      },
     );
     this.tx = new Transactions(l.maxTransactions, MAX_TX_FRAMES);
     this.sends = new TokenBucket(l.maxSendRate, l.sendBurst, Date.now());
@@ -137,6 +157,13 @@ export class Session implements MessageSink {
     if (sub.recovering) {
       sub.recovering.push(message);
       return;
+    }
+    if (message.ephemeral && isPresenceEvent(message)) {
+      if (!sub.presence) return;
+      if (sub.presenceHold) {
+        sub.presenceHold.push(message);
+        return;
+      }
     }
     let ack: string | undefined;
     try {
@@ -294,6 +321,7 @@ export class Session implements MessageSink {
     ];
     this.write(serialize({ command: 'CONNECTED', headers, body: EMPTY }));
     this.ctx.log.debug({ session: this.id, user: principal.userId, version }, 'connected');
+    void this.ctx.presence?.connect(this.id, this.member());
   }
 
   /** Runs `effect` now, or holds it for COMMIT when the frame names a transaction. */
@@ -490,10 +518,52 @@ export class Session implements MessageSink {
     this.transport.close(code, reason);
   }
 
+  private member(): { userId: string; name?: string } {
+    const p = this.principal!;
+    return { userId: p.userId, ...(p.name !== undefined && { name: p.name }) };
+  }
+
+  /** Joins the room, then sends this subscription the current member list. */
+  private async joinPresence(sub: Subscription): Promise<void> {
+    const presence = this.ctx.presence;
+    if (!presence)
+      throw new StompError(REASONS.protocolError, 'presence is not enabled on this relay');
+    sub.presenceHold = [];
+    let members;
+    try {
+      await presence.track(sub.target, this.id, this.member());
+      members = await presence.members(sub.target);
+    } catch (err) {
+      sub.presenceHold = undefined;
+      throw err;
+    }
+    if (this.state !== 'connected') return;
+    const list = members.map((m) => ({
+      id: m.userId,
+      ...(m.name !== undefined && { name: m.name }),
+    }));
+    const body = new TextEncoder().encode(JSON.stringify({ type: 'members', members: list }));
+    const headers: Array<[string, string]> = [
+      ['destination', sub.destination],
+      ['message-id', `presence-${++this.historySeq}`],
+      ['subscription', sub.id],
+      ['content-type', 'application/json'],
+      ['parley-kind', PRESENCE_KIND],
+      ['parley-offset', '0'],
+    ];
+    this.write(
+      serialize({ command: 'MESSAGE', headers, body }, { escapes: this.version !== '1.0' }),
+    );
+    const held = sub.presenceHold;
+    sub.presenceHold = undefined;
+    for (const m of held) this.deliver(m, sub);
+  }
+
   private cleanup(): void {
     this.timers.stop();
     this.queue.length = 0;
     this.tx.abortAll();
+    if (this.principal) void this.ctx.presence?.disconnect(this.id);
     for (const sub of this.subs.removeAll()) {
       this.ctx.hub
         .remove(sub)

@@ -18,6 +18,10 @@ export class Subscription implements LocalSubscription {
   readonly pending = new Map<string, BrokerMessage>();
   /** Live messages held while history is replayed (`parley-since`); undefined when live. */
   recovering?: BrokerMessage[];
+  /** Subscribed with `parley-presence:true`: the session is present here and gets presence events. */
+  presence = false;
+  /** Presence events held until the member list has been sent (so the list comes first). */
+  presenceHold?: BrokerMessage[];
 
   constructor(
     readonly id: string,

@@ -1,0 +1,48 @@
+import type { Broker } from './broker/broker.js';
+import { MemoryBroker } from './broker/memory-broker.js';
+import { RedisBroker } from './broker/redis-broker.js';
+import type { Config } from './config.js';
+import type { Logger } from './log.js';
+import { MemoryPresenceStore } from './presence/memory-presence-store.js';
+import type { PresenceStore } from './presence/presence-store.js';
+import { RedisPresenceStore } from './presence/redis-presence-store.js';
+
+/** The shared state behind a relay: where messages fan out and where presence lives. */
+export interface Backends {
+  broker: Broker;
+  presenceStore: PresenceStore;
+  /** For the start-up log. */
+  description: string;
+}
+
+/**
+ * Redis (single node or cluster) when `PARLEY_REDIS_URL` is set, otherwise the embedded
+ * in-memory broker and presence store. Rejects when Redis cannot be reached at start.
+ */
+export async function createBackends(config: Config, log: Logger): Promise<Backends> {
+  if (config.redisUrls.length === 0) {
+    return {
+      broker: new MemoryBroker(config.history),
+      presenceStore: new MemoryPresenceStore(),
+      description:
+        'embedded in-memory broker (history is lost on restart; set PARLEY_REDIS_URL to share and keep it)',
+    };
+  }
+  const url = config.redisCluster ? config.redisUrls : config.redisUrls[0]!;
+  const broker = await RedisBroker.connect({
+    url,
+    cluster: config.redisCluster,
+    retention: config.history,
+    log: (level, msg, extra) => log[level](extra ?? {}, msg),
+  });
+  try {
+    const presenceStore = await RedisPresenceStore.connect({ url, cluster: config.redisCluster });
+    const kind = config.redisCluster
+      ? `Redis Cluster (${config.redisUrls.length} root nodes)`
+      : 'Redis';
+    return { broker, presenceStore, description: `${kind} broker and presence` };
+  } catch (err) {
+    await broker.close();
+    throw err;
+  }
+}
