@@ -72,6 +72,23 @@ export interface Retention {
   maxAgeMs: number;
 }
 
+/**
+ * Competing-consumer delivery of one `/queue/` destination to one relay, shared with every other
+ * relay (Redis Streams consumer groups). The relay's hub tells it how many messages its local
+ * consumers can take; each message goes to exactly one relay until acknowledged; messages a relay
+ * holds unacknowledged when it dies are taken over by another after a visibility timeout.
+ */
+export interface QueueFeed {
+  /** How many more messages this relay can take now; the feed fetches at most that many. */
+  setCredit(n: number): void;
+  /** The message was processed (ACK, or delivered to an auto-ack consumer): gone for good. */
+  ack(message: BrokerMessage): void;
+  /** Gives messages back (no local consumer can take them): other relays may deliver them now. */
+  release(messages: BrokerMessage[]): void;
+  /** Stops fetching; messages still unacknowledged are released. */
+  close(): Promise<void>;
+}
+
 export interface Broker {
   /** Stamps and delivers a message to every listener of its destination, in offset order. */
   publish(input: PublishInput): Promise<BrokerMessage>;
@@ -79,6 +96,12 @@ export interface Broker {
   subscribe(destination: string, listener: BrokerListener): Promise<void>;
   /** Removes a listener; a no-op if it is not subscribed. */
   unsubscribe(destination: string, listener: BrokerListener): Promise<void>;
+  /**
+   * Starts competing-consumer delivery of a `/queue/` destination to this relay. Brokers that span
+   * one process omit it: their `/queue/` messages arrive through {@link subscribe} and the relay's
+   * hub picks one local consumer.
+   */
+  consumeQueue?(destination: string, deliver: (message: BrokerMessage) => void): Promise<QueueFeed>;
   /** Reads retained history (never ephemeral messages). */
   history(destination: string, query: HistoryQuery): Promise<HistoryPage>;
   /** Whether the broker can currently publish (for `/readyz`). */

@@ -1,6 +1,7 @@
 import type { Broker, BrokerListener, BrokerMessage } from '../broker/broker.js';
 import { QueueDispatcher } from './queue-dispatcher.js';
 import { Sequencer } from './sequencer.js';
+import { SharedQueue } from './shared-queue.js';
 import type { Subscription } from './subscription.js';
 
 /** One STOMP subscription of one session, as the hub sees it. */
@@ -26,9 +27,12 @@ export function isQueue(target: string): boolean {
 
 interface Target {
   subs: Set<Subscription>;
-  listener: BrokerListener;
-  sequencer: Sequencer;
+  /** Broker subscription (broadcast destinations, and queues of single-process brokers). */
+  listener?: BrokerListener;
+  sequencer?: Sequencer;
   queue?: QueueDispatcher;
+  /** Queues shared with other relays through the broker's queue feed. */
+  shared?: SharedQueue;
 }
 
 /** History pages read to fill a gap; a larger gap is reported to clients as a jump in offsets. */
@@ -60,6 +64,7 @@ export class Hub {
     const entry = await this.open(sub.target);
     entry.subs.add(sub);
     entry.queue?.add(sub);
+    entry.shared?.add(sub);
   }
 
   async remove(sub: Subscription): Promise<void> {
@@ -70,17 +75,22 @@ export class Hub {
       const orphans = sub.drainPending();
       if (orphans.length > 0) entry.queue.requeue(orphans);
     }
+    entry.shared?.remove(sub);
     await this.closeIfIdle(sub.target, entry);
   }
 
   /** Gives NACKed messages back to a queue, to another consumer when there is one. */
   requeue(sub: Subscription, messages: BrokerMessage[]): void {
-    this.targets.get(sub.target)?.queue?.requeue(messages, sub);
+    const entry = this.targets.get(sub.target);
+    entry?.queue?.requeue(messages, sub);
+    entry?.shared?.requeue(sub, messages);
   }
 
-  /** A consumer acknowledged messages and may take more. */
-  ready(sub: Subscription): void {
-    this.targets.get(sub.target)?.queue?.dispatch();
+  /** A consumer acknowledged messages (done with them for good) and may take more. */
+  acked(sub: Subscription, messages: BrokerMessage[]): void {
+    const entry = this.targets.get(sub.target);
+    entry?.queue?.dispatch();
+    entry?.shared?.acked(messages);
   }
 
   /**
@@ -88,6 +98,8 @@ export class Hub {
    * it, so messages sent before any consumer subscribes wait in the backlog. Throws when full.
    */
   async prepareQueue(target: string): Promise<void> {
+    // A shared queue's backlog lives in the broker, not here.
+    if (this.broker.consumeQueue) return;
     const entry = await this.open(target);
     if (entry.queue?.full) {
       await this.closeIfIdle(target, entry);
@@ -97,7 +109,7 @@ export class Hub {
 
   /** After a broker reconnect: deliver what every destination missed while the feed was down. */
   resync(): void {
-    for (const entry of this.targets.values()) entry.sequencer.resync();
+    for (const entry of this.targets.values()) entry.sequencer?.resync();
   }
 
   /** Number of internal destinations this relay listens to. */
@@ -109,6 +121,20 @@ export class Hub {
     const existing = this.targets.get(target);
     if (existing) return existing;
     const subs = new Set<Subscription>();
+    if (isQueue(target) && this.broker.consumeQueue) {
+      const pending = SharedQueue.open(this.broker, target, this.options.maxQueueBacklog, (m) =>
+        this.options.onDrop?.(target, m),
+      );
+      const entry: Target = { subs };
+      this.targets.set(target, entry);
+      try {
+        entry.shared = await pending;
+      } catch (err) {
+        if (this.targets.get(target) === entry) this.targets.delete(target);
+        throw err;
+      }
+      return entry;
+    }
     const queue = isQueue(target)
       ? new QueueDispatcher(this.options.maxQueueBacklog, (m) => this.options.onDrop?.(target, m))
       : undefined;
@@ -152,7 +178,8 @@ export class Hub {
     if (entry.subs.size > 0 || (entry.queue && !entry.queue.idle)) return;
     if (this.targets.get(target) !== entry) return;
     this.targets.delete(target);
-    await this.broker.unsubscribe(target, entry.listener);
+    if (entry.shared) await entry.shared.close();
+    if (entry.listener) await this.broker.unsubscribe(target, entry.listener);
   }
 }
 

@@ -4,6 +4,8 @@ import type { LocalSubscription } from './hub.js';
 /** A consumer as the dispatcher needs it. */
 export interface QueueConsumer extends LocalSubscription {
   readonly hasCapacity: boolean;
+  /** Messages it can take now (a fixed window for auto-ack consumers). */
+  readonly freeSlots: number;
 }
 
 /**
@@ -24,7 +26,26 @@ export class QueueDispatcher {
   constructor(
     readonly maxBacklog: number,
     private readonly onDrop: (message: BrokerMessage) => void = () => undefined,
+    /** Called after each hand-over (shared queues ack auto-ack deliveries here). */
+    private readonly onDeliver: (consumer: QueueConsumer, message: BrokerMessage) => void = () =>
+      undefined,
   ) {}
+
+  /** Messages the consumers can take now, minus what already waits. */
+  get freeSlots(): number {
+    let free = 0;
+    for (const c of this.consumers) free += c.freeSlots;
+    return Math.max(0, free - this.backlog.length);
+  }
+
+  get consumerCount(): number {
+    return this.consumers.length;
+  }
+
+  /** Empties the backlog (handing it back to a shared queue). */
+  takeBacklog(): BrokerMessage[] {
+    return this.backlog.splice(0).map((item) => item.message);
+  }
 
   get size(): number {
     return this.backlog.length;
@@ -76,6 +97,7 @@ export class QueueDispatcher {
       if (!consumer) return;
       this.backlog.shift();
       consumer.sink.deliver(item.message, consumer, item.redelivered);
+      this.onDeliver(consumer, item.message);
     }
   }
 

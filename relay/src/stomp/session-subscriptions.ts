@@ -186,12 +186,9 @@ export class SessionSubscriptions {
       const settled = sub.settle(ackId);
       if (!settled) return; // settled meanwhile (cumulative ACK, unsubscribe)
       for (const [id] of settled) this.byAckId.delete(id);
-      if (nack && isQueue(sub.target))
-        this.hub.requeue(
-          sub,
-          settled.map(([, m]) => m),
-        );
-      this.hub.ready(sub);
+      const messages = settled.map(([, m]) => m);
+      if (nack && isQueue(sub.target)) this.hub.requeue(sub, messages);
+      else this.hub.acked(sub, messages);
     };
   }
 

@@ -1,6 +1,9 @@
 import type { BrokerMessage } from '../broker/broker.js';
 import type { LocalSubscription, MessageSink } from './hub.js';
 
+/** Messages fetched ahead for an auto-ack queue consumer (they are acknowledged on delivery). */
+const AUTO_ACK_WINDOW = 64;
+
 /** STOMP 1.2 acknowledgement modes. */
 export type AckMode = 'auto' | 'client' | 'client-individual';
 
@@ -36,6 +39,11 @@ export class Subscription implements LocalSubscription {
   /** Whether a competing-consumer queue may hand this subscription another message. */
   get hasCapacity(): boolean {
     return this.ack === 'auto' || this.pending.size < this.maxUnacked;
+  }
+
+  /** How many more messages a queue may hand it now; auto-ack consumers get a fixed window. */
+  get freeSlots(): number {
+    return this.ack === 'auto' ? AUTO_ACK_WINDOW : Math.max(0, this.maxUnacked - this.pending.size);
   }
 
   track(ackId: string, message: BrokerMessage): void {
