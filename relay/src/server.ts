@@ -6,6 +6,7 @@ import { MemoryBroker } from './broker/memory-broker.js';
 import type { Config } from './config.js';
 import { registerHttpApi } from './api/http-api.js';
 import { registerHttpRoutes } from './http/routes.js';
+import { RelayMetrics, registerMetrics } from './http/metrics.js';
 import type { StaticFile } from './http/static.js';
 import type { Logger } from './log.js';
 import { Hub } from './stomp/hub.js';
@@ -88,6 +89,10 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
     onError: (err, during) => deps.log.warn({ err, during }, 'presence store error (will heal)'),
   });
   const sessions = new Set<Session>();
+  const metrics = new RelayMetrics({
+    ready: () => !closing && broker.ready(),
+    sessions: () => sessions.size,
+  });
   let counter = 0;
   let closing = false;
 
@@ -111,12 +116,14 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
           log: deps.log,
           onEnd: (s) => sessions.delete(s),
           presence,
+          metrics,
         });
         sessions.add(session);
         return session;
       },
     }),
   );
+  registerMetrics(app, metrics);
   registerHttpApi(app, {
     broker,
     presence,

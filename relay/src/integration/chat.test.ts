@@ -278,6 +278,20 @@ describe('relay: bad input gets ERROR and a close while others keep chatting', (
     });
   }
 
+  it('counts what happened in /metrics', async () => {
+    const text = await (await fetch(`${relay.httpUrl}/metrics`)).text();
+    const count = (re: RegExp): number => Number(re.exec(text)?.[1] ?? NaN);
+    expect(
+      count(/^parley_session_errors_total\{reason="token-invalid"\} (\d+)$/m),
+    ).toBeGreaterThanOrEqual(2);
+    expect(
+      count(/^parley_session_errors_total\{reason="frame-too-large"\} (\d+)$/m),
+    ).toBeGreaterThanOrEqual(1);
+    expect(count(/^parley_messages_published_total (\d+)$/m)).toBeGreaterThanOrEqual(round);
+    expect(count(/^parley_messages_delivered_total (\d+)$/m)).toBeGreaterThanOrEqual(round);
+    expect(count(/^parley_connects_total (\d+)$/m)).toBeGreaterThanOrEqual(2);
+  });
+
   it('closes a client that never sends CONNECT', async () => {
     const raw = await rawStomp(relay.wsUrl);
     const err = await raw.next('ERROR', 3000);
@@ -317,6 +331,10 @@ describe('relay process', () => {
       expect(page.headers.get('content-type')).toMatch(/text\/html/);
       expect(await page.text()).toMatch(/createClient/);
       expect((await fetch(`${relay.httpUrl}/nope`)).status).toBe(404);
+      const metrics = await (await fetch(`${relay.httpUrl}/metrics`)).text();
+      expect(metrics).toMatch(/^parley_sessions \d+$/m);
+      expect(metrics).toMatch(/^parley_broker_ready 1$/m);
+      expect(metrics).toMatch(/^parley_process_cpu_user_seconds_total /m);
       // Other methods on every kind of path answer without taking the process down.
       for (const path of ['/', '/healthz', '/sdk/parley-sdk.js', '/nope', '/ws']) {
         for (const method of ['HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS']) {

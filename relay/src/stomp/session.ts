@@ -22,6 +22,7 @@ import type { Subscription } from './subscription.js';
 import { Transactions } from './transactions.js';
 import type { Transport } from './transport.js';
 import type { PresenceService } from '../presence/presence-service.js';
+import type { RelayMetrics } from '../http/metrics.js';
 import { PRESENCE_KIND } from '../presence/presence-service.js';
 
 /** Everything a session needs from the relay, injected. @internal */
@@ -38,6 +39,8 @@ export interface SessionContext {
   onEnd?: (session: Session) => void;
   /** Room presence; absent = presence subscriptions are refused (unit tests). */
   presence?: PresenceService;
+  /** Counters for `/metrics`. */
+  metrics?: RelayMetrics;
 }
 
 export type SessionState = 'awaiting-connect' | 'authenticating' | 'connected' | 'closed';
@@ -190,6 +193,7 @@ export class Session implements MessageSink {
       }
     }
     this.write(bytes, message.binary === true);
+    if (this.ctx.metrics) this.ctx.metrics.delivered++;
   }
 
   private enqueue(frame: Frame): void {
@@ -322,6 +326,7 @@ export class Session implements MessageSink {
     this.write(serialize({ command: 'CONNECTED', headers, body: EMPTY }));
     this.ctx.log.debug({ session: this.id, user: principal.userId, version }, 'connected');
     void this.ctx.presence?.connect(this.id, this.member());
+    if (this.ctx.metrics) this.ctx.metrics.connects++;
   }
 
   /** Runs `effect` now, or holds it for COMMIT when the frame names a transaction. */
@@ -379,7 +384,11 @@ export class Session implements MessageSink {
           ...(binary && { binary: true }),
           ...(kind === 'typing' && { ephemeral: true }),
         })
-        .then((m) => [
+        .then((m) => {
+          if (this.ctx.metrics) this.ctx.metrics.published++;
+          return m;
+        })
+        .then((m): ReceiptHeaders => [
           ['parley-offset', String(m.offset)],
           ['parley-epoch', m.epoch],
           ['parley-message-id', m.id],
@@ -505,6 +514,7 @@ export class Session implements MessageSink {
       { session: this.id, reason: err.reason, message: err.message },
       'session error',
     );
+    this.ctx.metrics?.error(err.reason);
     this.state = 'closed';
     this.transport.send(bytes, false);
     this.cleanup();

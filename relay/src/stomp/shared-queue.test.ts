@@ -19,7 +19,7 @@ class FeedBroker extends MemoryBroker {
   readonly acked: string[] = [];
   readonly released: string[] = [];
   credits: number[] = [];
-  closed = 0;
+  feedsClosed = 0;
   private deliver?: (m: BrokerMessage) => void;
   private credit = 0;
 
@@ -34,7 +34,7 @@ class FeedBroker extends MemoryBroker {
       ack: (m) => void this.acked.push(new TextDecoder().decode(m.body)),
       release: (ms) => void this.released.push(...ms.map((m) => new TextDecoder().decode(m.body))),
       close: () => {
-        this.closed++;
+        this.feedsClosed++;
         return Promise.resolve();
       },
     };
@@ -108,7 +108,7 @@ describe('Hub: queues shared through a broker feed', () => {
     await settle();
     expect(broker.released).toEqual(['a', 'b']);
     expect(broker.acked).toEqual([]);
-    expect(broker.closed).toBe(1);
+    expect(broker.feedsClosed).toBe(1);
     expect(h.hub.size).toBe(0);
   });
 
