@@ -95,3 +95,25 @@ export function unescapedSafe(message: BrokerMessage): BrokerMessage {
     }),
   };
 }
+
+/**
+ * A MESSAGE the relay writes to one subscription itself, not through the broker (history
+ * replies, presence member lists): a JSON body and the given `parley-*` headers.
+ */
+export function directMessage(
+  sub: LocalSubscription,
+  messageId: string,
+  extra: Array<[string, string]>,
+  payload: unknown,
+  escapes: boolean,
+): Uint8Array {
+  const headers: Array<[string, string]> = [
+    ['destination', sub.destination],
+    ['message-id', messageId],
+    ['subscription', sub.id],
+    ['content-type', 'application/json'],
+    ...extra,
+  ];
+  const body = new TextEncoder().encode(JSON.stringify(payload));
+  return serialize({ command: 'MESSAGE', headers, body }, { escapes });
+}

@@ -13,7 +13,8 @@ import type { DestinationRules } from './destinations.js';
 import { Timers, startHeartbeats } from './heartbeat.js';
 import { QueueFullError, isQueue } from './hub.js';
 import type { Hub, LocalSubscription, MessageSink } from './hub.js';
-import { messageFrame, passThroughHeaders, unescapedSafe } from './message-frame.js';
+import { directMessage, messageFrame, unescapedSafe } from './message-frame.js';
+import { publishInput } from './send.js';
 import { negotiateHeartbeat, negotiateVersion } from './negotiate.js';
 import { TokenBucket } from './rate-limit.js';
 import { SessionSubscriptions } from './session-subscriptions.js';
@@ -61,8 +62,6 @@ function isPresenceEvent(message: BrokerMessage): boolean {
 export const HISTORY_DESTINATION = '/parley/history';
 /** Largest history page. */
 const MAX_HISTORY_PAGE = 500;
-/** `parley-kind` values a client may send; `typing` is ephemeral (never stored). */
-const CLIENT_KINDS = new Set(['message', 'typing', 'read']);
 
 /**
  * One STOMP connection: frames in, frames out, heart-beats, subscriptions, acks, transactions.
@@ -360,30 +359,10 @@ export class Session implements MessageSink {
     }
     const raw = header(frame, 'destination');
     if (raw === HISTORY_DESTINATION) return () => this.historyRequest(frame, principal);
-    const destination = resolveDestination(principal, raw, 'pub', this.rules);
-    const kind = header(frame, 'parley-kind') ?? 'message';
-    if (!CLIENT_KINDS.has(kind)) {
-      throw new StompError(
-        REASONS.protocolError,
-        `parley-kind must be one of ${[...CLIENT_KINDS].join(', ')}, not "${kind.slice(0, 32)}"`,
-      );
-    }
-    const clientId = header(frame, 'parley-client-id');
-    if (clientId !== undefined && (clientId.length === 0 || clientId.length > 128)) {
-      throw new StompError(REASONS.protocolError, 'parley-client-id must be 1 to 128 characters');
-    }
-    const binary = this.binaryFrames.has(frame);
+    const input = publishInput(frame, principal, this.rules, this.binaryFrames.has(frame));
     const publish = (): Promise<ReceiptHeaders> =>
       this.ctx.broker
-        .publish({
-          destination,
-          body: frame.body,
-          headers: passThroughHeaders(frame),
-          sender: principal.userId,
-          ...(principal.name !== undefined && { senderName: principal.name }),
-          ...(binary && { binary: true }),
-          ...(kind === 'typing' && { ephemeral: true }),
-        })
+        .publish(input)
         .then((m) => {
           if (this.ctx.metrics) this.ctx.metrics.published++;
           return m;
@@ -393,8 +372,8 @@ export class Session implements MessageSink {
           ['parley-epoch', m.epoch],
           ['parley-message-id', m.id],
         ]);
-    return isQueue(destination)
-      ? () => this.ctx.hub.prepareQueue(destination).then(publish)
+    return isQueue(input.destination)
+      ? () => this.ctx.hub.prepareQueue(input.destination).then(publish)
       : publish;
   }
 
@@ -422,22 +401,17 @@ export class Session implements MessageSink {
       );
     }
     const page = await this.ctx.broker.history(target, query);
-    const json = historyJson(header(frame, 'parley-target')!, page);
-    const requestId = header(frame, 'parley-request-id');
-    const headers: Array<[string, string]> = [
-      ['destination', sub.destination],
-      ['message-id', `history-${++this.historySeq}`],
-      ['subscription', sub.id],
-      ['content-type', 'application/json'],
+    const extra: Array<[string, string]> = [
       ['parley-kind', 'history'],
       ['parley-epoch', page.epoch],
       ['parley-first', String(page.first)],
       ['parley-last', String(page.last)],
     ];
-    if (requestId !== undefined) headers.push(['parley-request-id', requestId]);
-    const body = new TextEncoder().encode(JSON.stringify(json));
+    const requestId = header(frame, 'parley-request-id');
+    if (requestId !== undefined) extra.push(['parley-request-id', requestId]);
+    const json = historyJson(header(frame, 'parley-target')!, page);
     this.write(
-      serialize({ command: 'MESSAGE', headers, body }, { escapes: this.version !== '1.0' }),
+      directMessage(sub, `history-${++this.historySeq}`, extra, json, this.version !== '1.0'),
     );
     return [];
   }
@@ -552,17 +526,13 @@ export class Session implements MessageSink {
       id: m.userId,
       ...(m.name !== undefined && { name: m.name }),
     }));
-    const body = new TextEncoder().encode(JSON.stringify({ type: 'members', members: list }));
-    const headers: Array<[string, string]> = [
-      ['destination', sub.destination],
-      ['message-id', `presence-${++this.historySeq}`],
-      ['subscription', sub.id],
-      ['content-type', 'application/json'],
+    const extra: Array<[string, string]> = [
       ['parley-kind', PRESENCE_KIND],
       ['parley-offset', '0'],
     ];
+    const snapshot = { type: 'members', members: list };
     this.write(
-      serialize({ command: 'MESSAGE', headers, body }, { escapes: this.version !== '1.0' }),
+      directMessage(sub, `presence-${++this.historySeq}`, extra, snapshot, this.version !== '1.0'),
     );
     const held = sub.presenceHold;
     sub.presenceHold = undefined;
