@@ -9,9 +9,11 @@ import type {
   HistoryPage,
   HistoryQuery,
   PublishInput,
+  QueueFeed,
   Retention,
 } from './broker.js';
 import { DEFAULT_RETENTION } from './memory-broker.js';
+import { QUEUE_SCRIPT, RedisQueueFeed } from './redis-queue.js';
 
 /** Where the broker's log lines go; the relay passes an adapter to its pino logger. */
 export type RedisBrokerLog = (
@@ -45,6 +47,18 @@ export interface RedisBrokerOptions {
    * While Redis is known to be down they reject at once.
    */
   commandTimeoutMs?: number;
+  /**
+   * `/queue/` destinations: how long a message a relay holds unacknowledged may go without a
+   * sign of life from that relay before another relay takes it over (default 30 s). Live relays
+   * renew theirs every quarter to half of it. Use the same value on every relay.
+   */
+  queueVisibilityMs?: number;
+  /**
+   * `/queue/` destinations: how often a relay with free consumers polls for messages (safety
+   * net; published messages arrive at once through pub/sub) and for messages to take over
+   * (default 1 s).
+   */
+  queuePollMs?: number;
 }
 
 /** Redis is unreachable (down, restarting, or not answering in time); the call may be retried. */
@@ -354,6 +368,8 @@ interface Channel {
   readonly destination: string;
   readonly name: string;
   readonly listeners: Set<BrokerListener>;
+  /** Queue feeds to nudge when a stored message is published (no decoding). */
+  readonly watchers: Set<() => void>;
   readonly onPayload: PayloadListener;
   /** Whether node-redis holds (or is resubscribing) the channel. */
   subscribed: boolean;
@@ -382,9 +398,13 @@ const TRANSIENT = /^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|BUSY|READONLY)\b/;
 export class RedisBroker implements Broker {
   private readonly channels = new Map<string, Channel>();
   private readonly reconnectListeners = new Set<() => void>();
+  /** Open queue feeds: how many per destination (the first uses the instance id as consumer). */
+  private readonly feeds = new Map<string, Set<RedisQueueFeed>>();
   private readonly prefix: string;
   private readonly retention: Retention;
   private readonly timeoutMs: number;
+  private readonly queueVisibilityMs: number;
+  private readonly queuePollMs: number;
   private readonly log: RedisBrokerLog;
   private readonly instance = randomBytes(8).toString('hex');
   private transport!: Transport;
@@ -398,6 +418,8 @@ export class RedisBroker implements Broker {
     if (/[{}]/.test(this.prefix)) throw new TypeError('keyPrefix must not contain "{" or "}"');
     this.retention = options.retention ?? DEFAULT_RETENTION;
     this.timeoutMs = options.commandTimeoutMs ?? 5000;
+    this.queueVisibilityMs = options.queueVisibilityMs ?? 30_000;
+    this.queuePollMs = options.queuePollMs ?? 1000;
     this.log = options.log ?? (() => undefined);
   }
 
@@ -479,6 +501,68 @@ export class RedisBroker implements Broker {
     await this.sync(channel).catch(() => undefined);
   }
 
+  /** Calls `nudge` (without decoding anything) when a stored message is published. */
+  private async watch(destination: string, nudge: () => void): Promise<void> {
+    if (this.closed) throw closedError();
+    const channel = this.channel(destination);
+    channel.watchers.add(nudge);
+    try {
+      await this.sync(channel);
+    } catch (err) {
+      channel.watchers.delete(nudge);
+      this.sync(channel).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async unwatch(destination: string, nudge: () => void): Promise<void> {
+    const channel = this.channels.get(destination);
+    if (!channel?.watchers.delete(nudge)) return;
+    await this.sync(channel).catch(() => undefined);
+  }
+
+  /**
+   * Competing consumers of a `/queue/` destination across relays, through a Redis Streams
+   * consumer group on the destination's history stream (see `redis-queue.ts`). Nothing is
+   * fetched until the feed gets credit. One feed per destination is the norm: a second one
+   * opened while the first is still open gets a consumer of its own.
+   */
+  async consumeQueue(
+    destination: string,
+    deliver: (message: BrokerMessage) => void,
+  ): Promise<QueueFeed> {
+    if (this.closed) throw closedError();
+    const { log, meta } = this.keys(destination);
+    let open = this.feeds.get(destination);
+    if (!open) this.feeds.set(destination, (open = new Set()));
+    const feeds = open;
+    const consumer = feeds.size === 0 ? this.instance : `${this.instance}.${++this.seq}`;
+    const feed: RedisQueueFeed = new RedisQueueFeed(
+      {
+        destination,
+        consumer,
+        visibilityMs: this.queueVisibilityMs,
+        pollMs: this.queuePollMs,
+        run: (args) => this.call(QUEUE_SCRIPT, [log, meta], args),
+        decode: (stamp, content) => decodeContent(destination, stamp, content),
+        watch: (nudge) => this.watch(destination, nudge),
+        unwatch: (nudge) => this.unwatch(destination, nudge),
+        onReconnect: (listener) => this.onReconnect(listener),
+        log: this.log,
+        detach: () => {
+          feeds.delete(feed);
+          if (feeds.size === 0 && this.feeds.get(destination) === feeds) {
+            this.feeds.delete(destination);
+          }
+        },
+      },
+      deliver,
+    );
+    feeds.add(feed);
+    await feed.start();
+    return feed;
+  }
+
   async history(destination: string, query: HistoryQuery): Promise<HistoryPage> {
     if (this.closed) throw closedError();
     const { log, meta } = this.keys(destination);
@@ -514,6 +598,9 @@ export class RedisBroker implements Broker {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Hand back what the queue feeds hold while the connection is still there.
+    const feeds = [...this.feeds.values()].flatMap((set) => [...set]);
+    await Promise.all(feeds.map((feed) => feed.close()));
     this.channels.clear();
     this.reconnectListeners.clear();
     await this.transport.close();
@@ -554,13 +641,20 @@ export class RedisBroker implements Broker {
     const existing = this.channels.get(destination);
     if (existing) return existing;
     const listeners = new Set<BrokerListener>();
+    const watchers = new Set<() => void>();
     const channel: Channel = {
       destination,
       name: this.keys(destination).channel,
       listeners,
+      watchers,
       subscribed: false,
       chain: Promise.resolve(),
       onPayload: (payload) => {
+        // Ephemeral messages (`0,...`) are not stored: nothing for a queue feed to read.
+        if (watchers.size > 0 && !(payload[0] === 0x30 && payload[1] === 0x2c)) {
+          for (const nudge of watchers) nudge();
+        }
+        if (listeners.size === 0) return;
         let message: BrokerMessage;
         try {
           message = decodePayload(destination, payload);
@@ -593,7 +687,7 @@ export class RedisBroker implements Broker {
   }
 
   private async apply(channel: Channel): Promise<void> {
-    const wanted = channel.listeners.size > 0 && !this.closed;
+    const wanted = (channel.listeners.size > 0 || channel.watchers.size > 0) && !this.closed;
     if (wanted && !channel.subscribed) {
       if (!this.transport.canSubscribe()) throw new BrokerUnavailableError('Redis is unavailable');
       try {
@@ -618,6 +712,7 @@ export class RedisBroker implements Broker {
     }
     if (
       channel.listeners.size === 0 &&
+      channel.watchers.size === 0 &&
       !channel.subscribed &&
       this.channels.get(channel.destination) === channel
     ) {

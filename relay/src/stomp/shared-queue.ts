@@ -21,7 +21,12 @@ export class SharedQueue {
     onDrop: (m: BrokerMessage) => void,
   ): Promise<SharedQueue> {
     const ref: { queue?: SharedQueue } = {};
-    const dispatcher = new QueueDispatcher(maxBacklog, onDrop, (consumer, message) => {
+    // A message the local backlog cannot hold goes back to the feed, never lost.
+    const drop = (m: BrokerMessage): void => {
+      ref.queue?.feed.release([m]);
+      onDrop(m);
+    };
+    const dispatcher = new QueueDispatcher(maxBacklog, drop, (consumer, message) => {
       if ((consumer as Subscription).ack === 'auto') ref.queue?.feed.ack(message);
     });
     const feed = await broker.consumeQueue!(target, (message) => {
