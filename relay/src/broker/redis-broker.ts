@@ -47,6 +47,8 @@ export interface RedisBrokerOptions {
    * While Redis is known to be down they reject at once.
    */
   commandTimeoutMs?: number;
+  /** Liveness probe: a PING every this many ms; no answer within it means not ready. Default 1000. */
+  probeMs?: number;
   /**
    * `/queue/` destinations: how long a message a relay holds unacknowledged may go without a
    * sign of life from that relay before another relay takes it over (default 30 s). Live relays
@@ -175,6 +177,8 @@ interface Transport {
   readonly publishCommand: string;
   /** Every connection the broker needs is up (and has resubscribed). */
   ready(): boolean;
+  /** Round trip to Redis (a frozen server connects but never answers). */
+  ping(): Promise<unknown>;
   /** A new channel can be subscribed now (else subscribing would wait for a reconnect). */
   canSubscribe(): boolean;
   eval(script: Script, keys: [string, string], args: RedisArgument[]): Promise<unknown>;
@@ -268,6 +272,7 @@ async function standalone(
   return {
     publishCommand: 'PUBLISH',
     ready: () => pub.isReady && sub.isReady,
+    ping: () => pub.ping(),
     canSubscribe: () => sub.isReady,
     eval: (script, keys, args) =>
       evalScript((a) => pub.sendCommand(a, { typeMapping: BUFFERS }), script, keys, args),
@@ -349,6 +354,7 @@ async function cluster(
   return {
     publishCommand: 'SPUBLISH',
     ready: () => client.isReady && down.size === 0,
+    ping: () => Promise.all(client.masters.map((m) => client.nodeClient(m).then((c) => c.ping()))),
     canSubscribe: () => client.isReady && down.size === 0,
     eval: (script, keys, args) =>
       evalScript(
@@ -411,6 +417,9 @@ export class RedisBroker implements Broker {
   private seq = 0;
   private closed = false;
   private up = false;
+  /** Connected but not answering (e.g. a frozen server): not ready until a PING comes back. */
+  private stalled = false;
+  private probe?: NodeJS.Timeout;
   private errorsWhileDown = 0;
 
   private constructor(options: RedisBrokerOptions) {
@@ -437,6 +446,7 @@ export class RedisBroker implements Broker {
       ? await cluster(urls, events, connectTimeoutMs)
       : await standalone(urls[0]!, events, connectTimeoutMs);
     broker.up = broker.transport.ready();
+    broker.startProbe(options.probeMs ?? 1000);
     return broker;
   }
 
@@ -592,12 +602,41 @@ export class RedisBroker implements Broker {
   }
 
   ready(): boolean {
-    return !this.closed && this.transport.ready();
+    return !this.closed && !this.stalled && this.transport.ready();
+  }
+
+  /** PINGs every `everyMs`; no answer within the same time marks the broker not ready. */
+  private startProbe(everyMs: number): void {
+    let inFlight = false;
+    this.probe = setInterval(() => {
+      if (inFlight || this.closed || !this.transport.ready()) return;
+      inFlight = true;
+      let answered = false;
+      const timer = setTimeout(() => {
+        if (answered || this.stalled) return;
+        this.stalled = true;
+        this.log('warn', 'Redis does not answer; the broker is not ready', { waitedMs: everyMs });
+      }, everyMs);
+      this.transport
+        .ping()
+        .catch(() => undefined)
+        .finally(() => {
+          answered = true;
+          inFlight = false;
+          clearTimeout(timer);
+          if (this.stalled) {
+            this.stalled = false;
+            this.log('info', 'Redis answers again; the broker is ready');
+          }
+        });
+    }, everyMs);
+    this.probe.unref();
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.probe);
     // Hand back what the queue feeds hold while the connection is still there.
     const feeds = [...this.feeds.values()].flatMap((set) => [...set]);
     await Promise.all(feeds.map((feed) => feed.close()));

@@ -33,6 +33,8 @@ interface Target {
   queue?: QueueDispatcher;
   /** Queues shared with other relays through the broker's queue feed. */
   shared?: SharedQueue;
+  /** Settles once the broker listens; every concurrent `add` waits for it and shares its fate. */
+  opening: Promise<void>;
 }
 
 /** History pages read to fill a gap; a larger gap is reported to clients as a jump in offsets. */
@@ -119,21 +121,20 @@ export class Hub {
 
   private async open(target: string): Promise<Target> {
     const existing = this.targets.get(target);
-    if (existing) return existing;
+    if (existing) {
+      // Never hand out a target before the broker listens: its subscribers would wait forever.
+      await existing.opening;
+      return existing;
+    }
     const subs = new Set<Subscription>();
     if (isQueue(target) && this.broker.consumeQueue) {
-      const pending = SharedQueue.open(this.broker, target, this.options.maxQueueBacklog, (m) =>
+      const entry: Target = { subs, opening: Promise.resolve() };
+      entry.opening = SharedQueue.open(this.broker, target, this.options.maxQueueBacklog, (m) =>
         this.options.onDrop?.(target, m),
-      );
-      const entry: Target = { subs };
-      this.targets.set(target, entry);
-      try {
-        entry.shared = await pending;
-      } catch (err) {
-        if (this.targets.get(target) === entry) this.targets.delete(target);
-        throw err;
-      }
-      return entry;
+      ).then((shared) => {
+        entry.shared = shared;
+      });
+      return this.settle(target, entry);
     }
     const queue = isQueue(target)
       ? new QueueDispatcher(this.options.maxQueueBacklog, (m) => this.options.onDrop?.(target, m))
@@ -158,19 +159,29 @@ export class Hub {
             ...(before !== undefined && { before }),
             limit: GAP_FILL_LIMIT,
           })
-          .then((page) => page.messages),
+          .then((page) => ({ messages: page.messages, epoch: page.epoch })),
       fanOut,
       (err) => this.options.onError?.(err, target),
     );
     const listener: BrokerListener = (message) => sequencer.push(message);
-    const entry: Target = { subs, listener, sequencer, ...(queue && { queue }) };
+    const entry: Target = {
+      subs,
+      listener,
+      sequencer,
+      opening: Promise.resolve(),
+      ...(queue && { queue }),
+    };
+    entry.opening = this.broker.subscribe(target, listener);
+    return this.settle(target, entry);
+  }
+
+  /** Registers a target while it opens; forgets it (and fails every waiter) if opening fails. */
+  private async settle(target: string, entry: Target): Promise<Target> {
     this.targets.set(target, entry);
-    try {
-      await this.broker.subscribe(target, listener);
-    } catch (err) {
+    entry.opening.catch(() => {
       if (this.targets.get(target) === entry) this.targets.delete(target);
-      throw err;
-    }
+    });
+    await entry.opening;
     return entry;
   }
 

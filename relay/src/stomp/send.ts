@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { Principal } from '../auth/principal.js';
 import type { PublishInput } from '../broker/broker.js';
 import type { Frame } from '../codec/index.js';
@@ -39,7 +40,8 @@ export function publishInput(
     headers: passThroughHeaders(frame),
     sender: principal.userId,
     ...(principal.name !== undefined && { senderName: principal.name }),
-    ...(binary && { binary: true }),
+    // A body that is not UTF-8 can only travel in binary WebSocket messages, however it arrived.
+    ...((binary || !isUtf8(frame.body)) && { binary: true }),
     ...(kind === 'typing' && { ephemeral: true }),
   };
 }

@@ -13,23 +13,26 @@ const msg = (offset: number, epoch = 'e1'): BrokerMessage => ({
   timestamp: 0,
 });
 
-function setup(history: BrokerMessage[] = []) {
+function setup(history: BrokerMessage[] = [], epoch = 'e1') {
   const out: number[] = [];
   const reads: Array<[number, number | undefined]> = [];
   let release: () => void = () => undefined;
   const gate = { hold: false };
+  const state = { epoch };
+  type Page = { messages: BrokerMessage[]; epoch: string };
   const seq = new Sequencer(
     (after, before) => {
       reads.push([after, before]);
-      const page = history.filter(
+      const messages = history.filter(
         (m) => m.offset > after && (before === undefined || m.offset < before),
       );
+      const page: Page = { messages, epoch: state.epoch };
       if (!gate.hold) return Promise.resolve(page);
-      return new Promise((r) => (release = () => r(page)));
+      return new Promise<Page>((r) => (release = () => r(page)));
     },
     (m) => out.push(m.offset),
   );
-  return { seq, out, reads, gate, release: () => release() };
+  return { seq, out, reads, gate, state, release: () => release() };
 }
 
 const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -74,6 +77,37 @@ describe('Sequencer', () => {
     seq.push(msg(2, 'e2'));
     expect(out).toEqual([7, 1, 2]);
     expect(reads).toEqual([]);
+  });
+
+  it('reads the start of a new epoch from history when its first live message is not offset 1', async () => {
+    const { seq, out, reads } = setup(
+      [1, 2, 3].map((o) => msg(o, 'e2')),
+      'e2',
+    );
+    seq.push(msg(7, 'e1'));
+    seq.push(msg(3, 'e2'));
+    await flush();
+    expect(reads).toEqual([[0, 3]]);
+    expect(out).toEqual([7, 1, 2, 3]);
+  });
+
+  it('resync after history started over replays the new epoch from its start', async () => {
+    const { seq, out, reads, state } = setup(
+      [1, 2].map((o) => msg(o, 'e2')),
+      'e1',
+    );
+    seq.push(msg(9, 'e1'));
+    state.epoch = 'e2';
+    seq.resync();
+    await flush();
+    await flush();
+    expect(reads).toEqual([
+      [9, undefined],
+      [0, undefined],
+    ]);
+    expect(out).toEqual([9, 1, 2]);
+    seq.push(msg(3, 'e2'));
+    expect(out).toEqual([9, 1, 2, 3]);
   });
 
   it('resync emits what was published while the feed was down', async () => {

@@ -1,7 +1,10 @@
 import type { BrokerMessage } from '../broker/broker.js';
 
-/** Reads the messages of one destination with `after < offset < before` from history. */
-export type GapReader = (after: number, before?: number) => Promise<BrokerMessage[]>;
+/** Reads the messages of one destination with `after < offset < before` from history, and its epoch. */
+export type GapReader = (
+  after: number,
+  before?: number,
+) => Promise<{ messages: BrokerMessage[]; epoch: string }>;
 
 /**
  * Keeps one destination's stream gapless and duplicate-free on this relay. Messages arrive from
@@ -28,10 +31,17 @@ export class Sequencer {
       this.held.push(message);
       return;
     }
-    if (message.epoch !== this.epoch || this.last === 0) {
+    if (this.last === 0 && this.epoch === '') {
+      // The first message this relay sees: the stream starts here for it.
       this.epoch = message.epoch;
       this.last = message.offset;
       return this.emit(message);
+    }
+    if (message.epoch !== this.epoch) {
+      // History started over: the new epoch counts from 1, and what came before this message
+      // in it (published while the feed was down) is read from history first.
+      this.epoch = message.epoch;
+      this.last = 0;
     }
     if (message.offset <= this.last) return; // already emitted
     if (message.offset === this.last + 1) {
@@ -44,28 +54,37 @@ export class Sequencer {
 
   /** After a broker reconnect: emit whatever was published while the live feed was down. */
   resync(): void {
-    if (this.filling || this.last === 0) return;
+    if (this.filling || this.epoch === '') return;
     this.fill(undefined);
   }
 
   private fill(before: number | undefined): void {
     this.filling = true;
-    const epoch = this.epoch;
-    this.read(this.last, before).then(
-      (missing) => {
-        for (const m of missing) {
-          if (m.epoch === epoch && m.offset > this.last) {
-            this.last = m.offset;
-            this.emit(m);
-          }
+    const emitAfter = (messages: BrokerMessage[]): void => {
+      for (const m of messages) {
+        if (m.epoch === this.epoch && m.offset > this.last) {
+          this.last = m.offset;
+          this.emit(m);
         }
-        this.release();
-      },
-      (err: unknown) => {
-        this.onError(err);
-        this.release();
-      },
-    );
+      }
+    };
+    this.read(this.last, before)
+      .then(async (page) => {
+        if (page.epoch !== '' && page.epoch !== this.epoch) {
+          // History started over while the feed was down: replay the new epoch from its start.
+          this.epoch = page.epoch;
+          this.last = 0;
+          page = await this.read(0, undefined);
+        }
+        emitAfter(page.messages);
+      })
+      .then(
+        () => this.release(),
+        (err: unknown) => {
+          this.onError(err);
+          this.release();
+        },
+      );
   }
 
   private release(): void {

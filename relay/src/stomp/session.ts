@@ -160,6 +160,13 @@ export class Session implements MessageSink {
       sub.recovering.push(message);
       return;
     }
+    if (message.offset > 0 && !redelivered && !isQueue(sub.target)) {
+      // Replays, gap fills and live delivery can overlap at their seams: each subscription only
+      // ever moves forward within an epoch.
+      if (message.epoch === sub.lastEpoch && message.offset <= sub.lastOffset) return;
+      sub.lastEpoch = message.epoch;
+      sub.lastOffset = message.offset;
+    }
     if (message.ephemeral && isPresenceEvent(message)) {
       if (!sub.presence) return;
       if (sub.presenceHold) {

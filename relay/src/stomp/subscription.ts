@@ -21,6 +21,9 @@ export class Subscription implements LocalSubscription {
   readonly pending = new Map<string, BrokerMessage>();
   /** Live messages held while history is replayed (`parley-since`); undefined when live. */
   recovering?: BrokerMessage[];
+  /** Newest offset delivered (broadcast destinations), so no offset is ever delivered twice. */
+  lastOffset = 0;
+  lastEpoch = '';
   /** Subscribed with `parley-presence:true`: the session is present here and gets presence events. */
   presence = false;
   /** Presence events held until the member list has been sent (so the list comes first). */
