@@ -61,6 +61,10 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
         subscription ? 'delivery failed' : 'gap fill failed',
       ),
     onDrop: (target) => deps.log.warn({ target }, 'queue backlog full: message dropped'),
+    publishTopic: (topic, bytes, binary) => void app.publish(topic, bytes, binary),
+    onFastDelivered: (n) => {
+      metrics.delivered += n;
+    },
   });
   // After a broker outage, deliver what every destination missed (gap fill from history).
   broker.onReconnect?.(() => {
@@ -103,7 +107,7 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
       uws,
       allowedOrigins: config.allowedOrigins,
       maxPayloadLength: Math.max(config.limits.maxFrameSize * 2, 16 * 1024 * 1024),
-      maxBackpressure: config.limits.maxBufferedBytes + 2 * config.limits.maxFrameSize,
+      maxBackpressure: 2 * config.limits.maxBufferedBytes + 2 * config.limits.maxFrameSize,
       createSession: (transport) => {
         const session = new Session(`${nodeId}-${(++counter).toString(36)}`, transport, {
           verify,
@@ -160,6 +164,11 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
     });
   });
   const port = uws.us_socket_local_port(listenSocket);
+  // Fast-lane publishes bypass each session's own check: look at every socket's buffer once a second.
+  const backpressure = setInterval(() => {
+    for (const s of sessions) s.checkBackpressure();
+  }, 1000);
+  backpressure.unref();
 
   return {
     port,
@@ -169,6 +178,7 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
     async close() {
       if (closing) return;
       closing = true;
+      clearInterval(backpressure);
       uws.us_listen_socket_close(listenSocket);
       for (const s of [...sessions]) s.shutdown();
       await presence

@@ -43,7 +43,10 @@ export function wsBehavior(opts: WsHandlerOptions): UWS.WebSocketBehavior<Socket
     compression: opts.uws.DISABLED,
     maxPayloadLength: opts.maxPayloadLength,
     maxBackpressure: opts.maxBackpressure,
-    closeOnBackpressureLimit: 1,
+    // Past the limit uWS drops further messages for that socket (never silently closes it): the
+    // relay notices within a second, sends ERROR slow-consumer and closes; the client recovers
+    // what it missed with parley-since.
+    closeOnBackpressureLimit: 0,
     idleTimeout: 120,
     sendPingsAutomatically: true,
     upgrade: (res, req, context) => {
@@ -75,6 +78,10 @@ export function wsBehavior(opts: WsHandlerOptions): UWS.WebSocketBehavior<Socket
       const transport: Transport = {
         send: (bytes, binary) => (data.closed ? false : ws.send(bytes, binary) === 1),
         bufferedAmount: () => (data.closed ? 0 : ws.getBufferedAmount()),
+        subscribeTopic: (topic) => !data.closed && ws.subscribe(topic),
+        unsubscribeTopic: (topic) => {
+          if (!data.closed) ws.unsubscribe(topic);
+        },
         close: (code, reason) => {
           if (data.closed) return;
           data.closed = true;

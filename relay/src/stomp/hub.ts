@@ -2,6 +2,8 @@ import type { Broker, BrokerListener, BrokerMessage } from '../broker/broker.js'
 import { QueueDispatcher } from './queue-dispatcher.js';
 import { Sequencer } from './sequencer.js';
 import { SharedQueue } from './shared-queue.js';
+import { FastLane } from './fast-lane.js';
+import type { TopicPublisher } from './fast-lane.js';
 import type { Subscription } from './subscription.js';
 
 /** One STOMP subscription of one session, as the hub sees it. */
@@ -18,6 +20,13 @@ export interface LocalSubscription {
 /** Whatever receives messages for a subscription (a STOMP session). */
 export interface MessageSink {
   deliver(message: BrokerMessage, subscription: LocalSubscription, redelivered?: boolean): void;
+  /** Whether this sink's socket can join topics, and with which STOMP escaping; undefined = no. */
+  topicEscapes?(): boolean | undefined;
+  /** Joins / leaves a uWS topic (the fast lane). `joinTopic` returns false when it cannot. */
+  joinTopic?(topic: string): boolean;
+  leaveTopic?(topic: string): void;
+  /** Ends the sink with `slow-consumer` if its socket buffer is over the limit. */
+  checkBackpressure?(): void;
 }
 
 /** `/queue/<name>` destinations have competing consumers; everything else broadcasts. */
@@ -33,6 +42,8 @@ interface Target {
   queue?: QueueDispatcher;
   /** Queues shared with other relays through the broker's queue feed. */
   shared?: SharedQueue;
+  /** Broadcast subscribers served by uWS topic publish. */
+  fast?: FastLane;
   /** Settles once the broker listens; every concurrent `add` waits for it and shares its fate. */
   opening: Promise<void>;
 }
@@ -46,6 +57,10 @@ export interface HubOptions {
   /** A delivery or gap fill failed; `subscription` is absent for gap fills. */
   onError?: (err: unknown, target: string, subscription?: string) => void;
   onDrop?: (target: string, message: BrokerMessage) => void;
+  /** uWS `app.publish`: enables the fast lane for broadcast destinations. */
+  publishTopic?: TopicPublisher;
+  /** Counts MESSAGE frames the fast lane delivered (for metrics). */
+  onFastDelivered?: (count: number) => void;
 }
 
 /**
@@ -64,6 +79,14 @@ export class Hub {
 
   async add(sub: Subscription): Promise<void> {
     const entry = await this.open(sub.target);
+    if (
+      entry.fast &&
+      sub.ack === 'auto' &&
+      !sub.presence &&
+      !sub.recovering &&
+      entry.fast.join(sub)
+    )
+      return;
     entry.subs.add(sub);
     entry.queue?.add(sub);
     entry.shared?.add(sub);
@@ -71,7 +94,9 @@ export class Hub {
 
   async remove(sub: Subscription): Promise<void> {
     const entry = this.targets.get(sub.target);
-    if (!entry?.subs.delete(sub)) return;
+    if (!entry) return;
+    if (sub.topic !== undefined) entry.fast?.leave(sub);
+    else if (!entry.subs.delete(sub)) return;
     if (entry.queue) {
       entry.queue.remove(sub);
       const orphans = sub.drainPending();
@@ -139,9 +164,15 @@ export class Hub {
     const queue = isQueue(target)
       ? new QueueDispatcher(this.options.maxQueueBacklog, (m) => this.options.onDrop?.(target, m))
       : undefined;
+    const publishTopic = this.options.publishTopic;
+    const fast =
+      !queue && publishTopic
+        ? new FastLane(publishTopic, (n) => this.options.onFastDelivered?.(n))
+        : undefined;
     const fanOut = queue
       ? (message: BrokerMessage) => queue.offer(message)
       : (message: BrokerMessage) => {
+          fast?.deliver(message);
           for (const s of subs) {
             try {
               s.sink.deliver(message, s);
@@ -170,6 +201,7 @@ export class Hub {
       sequencer,
       opening: Promise.resolve(),
       ...(queue && { queue }),
+      ...(fast && { fast }),
     };
     entry.opening = this.broker.subscribe(target, listener);
     return this.settle(target, entry);
@@ -186,7 +218,8 @@ export class Hub {
   }
 
   private async closeIfIdle(target: string, entry: Target): Promise<void> {
-    if (entry.subs.size > 0 || (entry.queue && !entry.queue.idle)) return;
+    if (entry.subs.size > 0 || (entry.fast?.size ?? 0) > 0 || (entry.queue && !entry.queue.idle))
+      return;
     if (this.targets.get(target) !== entry) return;
     this.targets.delete(target);
     if (entry.shared) await entry.shared.close();

@@ -202,6 +202,34 @@ export class Session implements MessageSink {
     if (this.ctx.metrics) this.ctx.metrics.delivered++;
   }
 
+  topicEscapes(): boolean | undefined {
+    return this.transport.subscribeTopic && this.state === 'connected'
+      ? this.version !== '1.0'
+      : undefined;
+  }
+
+  joinTopic(topic: string): boolean {
+    return this.state === 'connected' && (this.transport.subscribeTopic?.(topic) ?? false);
+  }
+
+  leaveTopic(topic: string): void {
+    if (this.state !== 'closed') this.transport.unsubscribeTopic?.(topic);
+  }
+
+  /** Drops the client if too much waits in its socket buffer (fast-lane sends bypass write()). */
+  checkBackpressure(): void {
+    if (this.state !== 'connected') return;
+    const buffered = this.transport.bufferedAmount();
+    if (buffered > this.ctx.limits.maxBufferedBytes) {
+      this.fail(
+        new StompError(
+          REASONS.slowConsumer,
+          `client is not reading: ${buffered} bytes waiting to be sent`,
+        ),
+      );
+    }
+  }
+
   private enqueue(frame: Frame): void {
     if (this.queue.length >= MAX_PENDING_FRAMES && this.state !== 'connected') {
       throw new StompError(REASONS.protocolError, 'too many frames before CONNECTED');

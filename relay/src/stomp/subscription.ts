@@ -21,6 +21,8 @@ export class Subscription implements LocalSubscription {
   readonly pending = new Map<string, BrokerMessage>();
   /** Live messages held while history is replayed (`parley-since`); undefined when live. */
   recovering?: BrokerMessage[];
+  /** The uWS topic this subscription rides on the fast lane, if it does. */
+  topic?: string;
   /** Newest offset delivered (broadcast destinations), so no offset is ever delivered twice. */
   lastOffset = 0;
   lastEpoch = '';

@@ -10,6 +10,9 @@ export interface Transport {
   send(data: Uint8Array | string, binary: boolean): boolean;
   /** Bytes queued for the peer and not yet written to the socket (back-pressure). */
   bufferedAmount(): number;
+  /** Joins / leaves a pub/sub topic of the server (uWS); absent where there are none (SockJS). */
+  subscribeTopic?(topic: string): boolean;
+  unsubscribeTopic?(topic: string): void;
   /** Flush what is queued, then close with a code and a short reason. Idempotent. */
   close(code: number, reason: string): void;
 }

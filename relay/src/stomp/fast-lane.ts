@@ -1,0 +1,86 @@
+import type { BrokerMessage } from '../broker/broker.js';
+import type { LocalSubscription } from './hub.js';
+import { messageFrame } from './message-frame.js';
+import type { Subscription } from './subscription.js';
+
+/** Publishes one buffer to every socket subscribed to a uWS topic (`app.publish`, in C++). */
+export type TopicPublisher = (topic: string, bytes: Uint8Array, binary: boolean) => void;
+
+interface Group {
+  /** The first member: its id, destination spelling and target shape every member's frame. */
+  template: LocalSubscription;
+  escapes: boolean;
+  members: Set<Subscription>;
+}
+
+/** How often, at most, a busy lane looks at its members' socket buffers for slow consumers. */
+const BACKPRESSURE_CHECK_MS = 10;
+
+/**
+ * Broadcast delivery at the physical limit: subscribers whose MESSAGE frames are byte-for-byte
+ * the same — same destination spelling, same subscription id (clients mostly use `sub-0`), same
+ * STOMP escaping, auto ack, live only — share one uWS topic, so a message costs one
+ * `app.publish` per group instead of one `send` per socket. Everyone else is delivered one by one.
+ * @internal
+ */
+export class FastLane {
+  private readonly groups = new Map<string, Group>();
+  private lastCheck = 0;
+
+  constructor(
+    private readonly publish: TopicPublisher,
+    private readonly onDelivered: (count: number) => void,
+  ) {}
+
+  get size(): number {
+    return this.groups.size;
+  }
+
+  /** Puts `sub` on the fast lane if its session can join topics; false = deliver it one by one. */
+  join(sub: Subscription): boolean {
+    const escapes = sub.sink.topicEscapes?.();
+    if (escapes === undefined) return false;
+    const key = `parley\0${sub.target}\0${sub.id}\0${sub.destination}\0${escapes ? 1 : 0}`;
+    if (!sub.sink.joinTopic?.(key)) return false;
+    const group = this.groups.get(key);
+    if (group) group.members.add(sub);
+    else this.groups.set(key, { template: sub, escapes, members: new Set([sub]) });
+    sub.topic = key;
+    return true;
+  }
+
+  leave(sub: Subscription): void {
+    const key = sub.topic;
+    if (key === undefined) return;
+    sub.topic = undefined;
+    sub.sink.leaveTopic?.(key);
+    const group = this.groups.get(key);
+    if (group?.members.delete(sub) && group.members.size === 0) this.groups.delete(key);
+  }
+
+  deliver(message: BrokerMessage): void {
+    if (this.groups.size === 0) return;
+    // Presence events only go to presence subscriptions, which never ride the fast lane.
+    if (
+      message.ephemeral &&
+      message.headers.some(([k, v]) => k === 'parley-kind' && v === 'presence')
+    )
+      return;
+    const binary = message.binary === true;
+    let delivered = 0;
+    for (const [key, group] of this.groups) {
+      this.publish(key, messageFrame(message, group.template, group.escapes), binary);
+      delivered += group.members.size;
+    }
+    this.onDelivered(delivered);
+    // uWS skips a socket past its hard buffer cap; catch slow readers well before that, so
+    // their ERROR still fits in the buffer.
+    const now = Date.now();
+    if (now - this.lastCheck >= BACKPRESSURE_CHECK_MS) {
+      this.lastCheck = now;
+      for (const group of this.groups.values()) {
+        for (const sub of [...group.members]) sub.sink.checkBackpressure?.();
+      }
+    }
+  }
+}
