@@ -19,8 +19,8 @@ import type { StompTestClient } from './stomp-clients.js';
 
 const API_KEY = 'multi-relay-api-key-0123456789';
 const GRANTS = {
-  sub: ['/topic/room.*'],
-  pub: ['/topic/room.*', '/user/*/queue/dm'],
+  sub: ['/topic/room.*', '/queue/jobs.*'],
+  pub: ['/topic/room.*', '/user/*/queue/dm', '/queue/jobs.*'],
 };
 
 /** Relays that share `redisUrl`, each on its own port, started side by side. */
@@ -312,6 +312,109 @@ describe.runIf(redisAvailable())('three relays on one Redis', () => {
     expect(latest.messages.map((m) => [m.offset, m.body])).toEqual(
       range(131, 135).map((o) => [o, `h-${o}`]),
     );
+  });
+
+  it('agrees on presence on every relay: members, joins and leaves, and online status', async () => {
+    const room = '/topic/room.presence';
+    type Event = { type: string; user?: { id: string }; members?: Array<{ id: string }> };
+    const watch = async (i: number, user: string) => {
+      const c = await pool.open(relay(i), user);
+      const events: Event[] = [];
+      await c.subscribeWith(room, (m) => events.push(JSON.parse(m.body) as Event), {
+        'parley-presence': 'true',
+      });
+      return { c, events };
+    };
+    const ann = await watch(0, 'ann');
+    const ben = await watch(1, 'ben');
+    const cid = await watch(2, 'cid');
+    const ids = (members: Array<{ id: string }> | undefined): string[] =>
+      (members ?? []).map((m) => m.id).sort();
+    // Each got a member list; the last to join saw everyone.
+    expect(ids(cid.events[0]!.members)).toEqual(['ann', 'ben', 'cid']);
+    await eventually(
+      () => ann.events.some((e) => e.type === 'join' && e.user?.id === 'cid'),
+      5000,
+      'ann sees cid join',
+    );
+    await eventually(
+      () => ben.events.some((e) => e.type === 'join' && e.user?.id === 'cid'),
+      5000,
+      'ben sees cid join',
+    );
+    // Every relay answers the same member list over HTTP.
+    const lists = await Promise.all(
+      relays.map(async (r) => {
+        const res = await fetch(
+          `${r.httpUrl}/api/presence?destination=${encodeURIComponent(room)}`,
+          {
+            headers: { authorization: `Bearer ${API_KEY}` },
+          },
+        );
+        return ids(((await res.json()) as { members: Array<{ id: string }> }).members);
+      }),
+    );
+    expect(lists).toEqual([
+      ['ann', 'ben', 'cid'],
+      ['ann', 'ben', 'cid'],
+      ['ann', 'ben', 'cid'],
+    ]);
+    // ben leaves on relay B: A and C hear it once.
+    await ben.c.disconnect();
+    await eventually(
+      () => ann.events.some((e) => e.type === 'leave' && e.user?.id === 'ben'),
+      5000,
+      'ann sees ben leave',
+    );
+    await eventually(
+      () => cid.events.some((e) => e.type === 'leave' && e.user?.id === 'ben'),
+      5000,
+      'cid sees ben leave',
+    );
+    expect(ann.events.filter((e) => e.type === 'leave' && e.user?.id === 'ben')).toHaveLength(1);
+    const online = await fetch(`${relay(2).httpUrl}/api/online?users=ann,ben,cid`, {
+      headers: { authorization: `Bearer ${API_KEY}` },
+    });
+    expect(await online.json()).toEqual({ online: { ann: true, ben: false, cid: true } });
+  });
+
+  it('gives each /queue/ message to exactly one consumer across relays, and redelivers NACKs', async () => {
+    const queue = '/queue/jobs.build';
+    const consumers = await Promise.all([0, 1, 2].map((i) => pool.open(relay(i), `worker${i}`)));
+    const got: string[][] = [[], [], []];
+    let nacked = '';
+    await Promise.all(
+      consumers.map((c, i) =>
+        c.subscribeWith(
+          queue,
+          (m) => {
+            // worker0 refuses the first job it sees once; someone must get it again.
+            if (i === 0 && nacked === '') {
+              nacked = m.body;
+              m.nack();
+              return;
+            }
+            got[i]!.push(m.body);
+            m.ack();
+          },
+          { ack: 'client-individual' },
+        ),
+      ),
+    );
+    const producer = await pool.open(relay(1), 'producer');
+    const total = 60;
+    await Promise.all(range(1, total).map((n) => send(producer, queue, `job-${n}`)));
+    await eventually(() => got.flat().length === total, 15_000, 'every job done');
+    const all = got.flat();
+    expect(new Set(all).size).toBe(total);
+    expect(all.sort()).toEqual(
+      range(1, total)
+        .map((n) => `job-${n}`)
+        .sort(),
+    );
+    expect(nacked).not.toBe('');
+    // The work was shared: more than one relay's consumer did some.
+    expect(got.filter((g) => g.length > 0).length).toBeGreaterThan(1);
   });
 
   it('says parley-recovered:false on C for an epoch it does not know, and replays nothing', async () => {
