@@ -36,15 +36,15 @@ export function startHeartbeats(
   expectEvery: number,
   hooks: HeartbeatHooks,
 ): void {
-  if (sendEvery > 0) {
-    timers.every(sendEvery, () => {
-      if (hooks.sinceSent() >= sendEvery * 0.9) hooks.sendEol();
-    });
-  }
-  if (expectEvery > 0) {
-    const grace = expectEvery * 2 + 1000;
-    timers.every(expectEvery, () => {
-      if (hooks.sinceReceived() > grace) hooks.dead(grace);
-    });
-  }
+  if (sendEvery <= 0 && expectEvery <= 0) return;
+  // One timer per session for both directions (idle connections are many: each timer costs memory).
+  const grace = expectEvery * 2 + 1000;
+  const period = Math.min(
+    sendEvery > 0 ? sendEvery : Infinity,
+    expectEvery > 0 ? expectEvery : Infinity,
+  );
+  timers.every(period, () => {
+    if (expectEvery > 0 && hooks.sinceReceived() > grace) return hooks.dead(grace);
+    if (sendEvery > 0 && hooks.sinceSent() >= sendEvery * 0.9) hooks.sendEol();
+  });
 }

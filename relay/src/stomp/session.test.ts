@@ -744,7 +744,7 @@ describe('Session: timers', () => {
   it('clears its timers when the session ends', async () => {
     const h = harness();
     const { session } = await connected(h, 'good-expiring', { 'heart-beat': '1000,1000' });
-    expect(vi.getTimerCount()).toBe(3);
+    expect(vi.getTimerCount()).toBe(2);
     session.shutdown();
     expect(vi.getTimerCount()).toBe(0);
   });

@@ -74,7 +74,7 @@ export class Session implements MessageSink {
   version = '1.2';
   private readonly parser: StompParser;
   private readonly subs: SessionSubscriptions;
-  private readonly tx: Transactions;
+  private txs?: Transactions;
   private readonly rules: DestinationRules;
   private readonly timers = new Timers();
   private readonly sends: TokenBucket;
@@ -82,7 +82,7 @@ export class Session implements MessageSink {
   private busy = false;
   private lastBinary = false;
   /** Frames that arrived in binary WebSocket messages (their bodies must leave as binary). */
-  private readonly binaryFrames = new WeakSet<Frame>();
+  private binaryFrames?: WeakSet<Frame>;
   private lastReceived = Date.now();
   private lastSent = Date.now();
   private historySeq = 0;
@@ -116,7 +116,6 @@ export class Session implements MessageSink {
         },
       },
     );
-    this.tx = new Transactions(l.maxTransactions, MAX_TX_FRAMES);
     this.sends = new TokenBucket(l.maxSendRate, l.sendBurst, Date.now());
     this.timers.after(l.connectTimeoutMs, () => {
       if (this.state === 'awaiting-connect' || this.state === 'authenticating') {
@@ -230,6 +229,11 @@ export class Session implements MessageSink {
     }
   }
 
+  /** Transactions are rare: their bookkeeping is made on the first BEGIN. */
+  private tx(): Transactions {
+    return (this.txs ??= new Transactions(this.ctx.limits.maxTransactions, MAX_TX_FRAMES));
+  }
+
   private enqueue(frame: Frame): void {
     if (this.queue.length >= MAX_PENDING_FRAMES && this.state !== 'connected') {
       throw new StompError(REASONS.protocolError, 'too many frames before CONNECTED');
@@ -253,7 +257,7 @@ export class Session implements MessageSink {
         // connect() reports the unsupported version.
       }
     }
-    if (this.lastBinary) this.binaryFrames.add(frame);
+    if (this.lastBinary) (this.binaryFrames ??= new WeakSet()).add(frame);
     this.queue.push(frame);
   }
 
@@ -306,11 +310,11 @@ export class Session implements MessageSink {
       case 'NACK':
         return this.inTransaction(frame, this.subs.settle(frame, cmd === 'NACK'));
       case 'BEGIN':
-        return this.tx.begin(header(frame, 'transaction'));
+        return this.tx().begin(header(frame, 'transaction'));
       case 'COMMIT':
-        return this.commit(this.tx.commit(header(frame, 'transaction')));
+        return this.commit(this.tx().commit(header(frame, 'transaction')));
       case 'ABORT':
-        return this.tx.abort(header(frame, 'transaction'));
+        return this.tx().abort(header(frame, 'transaction'));
       case 'DISCONNECT':
         return this.disconnect(frame);
       case 'CONNECT':
@@ -370,7 +374,7 @@ export class Session implements MessageSink {
   ): void | Promise<void | ReceiptHeaders> {
     const tx = header(frame, 'transaction');
     if (tx === undefined) return effect();
-    this.tx.add(tx, effect);
+    this.tx().add(tx, effect);
   }
 
   private async commit(actions: Array<() => unknown>): Promise<void> {
@@ -394,7 +398,12 @@ export class Session implements MessageSink {
     }
     const raw = header(frame, 'destination');
     if (raw === HISTORY_DESTINATION) return () => this.historyRequest(frame, principal);
-    const input = publishInput(frame, principal, this.rules, this.binaryFrames.has(frame));
+    const input = publishInput(
+      frame,
+      principal,
+      this.rules,
+      this.binaryFrames?.has(frame) === true,
+    );
     const publish = (): Promise<ReceiptHeaders> =>
       this.ctx.broker
         .publish(input)
@@ -577,7 +586,7 @@ export class Session implements MessageSink {
   private cleanup(): void {
     this.timers.stop();
     this.queue.length = 0;
-    this.tx.abortAll();
+    this.txs?.abortAll();
     if (this.principal) void this.ctx.presence?.disconnect(this.id);
     for (const sub of this.subs.removeAll()) {
       this.ctx.hub

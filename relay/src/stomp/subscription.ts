@@ -17,8 +17,12 @@ export function isAckMode(v: string): v is AckMode {
  * @internal
  */
 export class Subscription implements LocalSubscription {
-  /** ack id → message, in delivery order. */
-  readonly pending = new Map<string, BrokerMessage>();
+  private pendingMap?: Map<string, BrokerMessage>;
+
+  /** ack id → message, in delivery order (created on first use: auto-ack never needs it). */
+  get pending(): Map<string, BrokerMessage> {
+    return (this.pendingMap ??= new Map());
+  }
   /** Live messages held while history is replayed (`parley-since`); undefined when live. */
   recovering?: BrokerMessage[];
   /** The uWS topic this subscription rides on the fast lane, if it does. */
@@ -43,12 +47,14 @@ export class Subscription implements LocalSubscription {
 
   /** Whether a competing-consumer queue may hand this subscription another message. */
   get hasCapacity(): boolean {
-    return this.ack === 'auto' || this.pending.size < this.maxUnacked;
+    return this.ack === 'auto' || (this.pendingMap?.size ?? 0) < this.maxUnacked;
   }
 
   /** How many more messages a queue may hand it now; auto-ack consumers get a fixed window. */
   get freeSlots(): number {
-    return this.ack === 'auto' ? AUTO_ACK_WINDOW : Math.max(0, this.maxUnacked - this.pending.size);
+    return this.ack === 'auto'
+      ? AUTO_ACK_WINDOW
+      : Math.max(0, this.maxUnacked - (this.pendingMap?.size ?? 0));
   }
 
   track(ackId: string, message: BrokerMessage): void {
@@ -77,8 +83,9 @@ export class Subscription implements LocalSubscription {
 
   /** Removes and returns every pending message (unsubscribe, lost consumer). */
   drainPending(): BrokerMessage[] {
-    const all = [...this.pending.values()];
-    this.pending.clear();
+    if (!this.pendingMap) return [];
+    const all = [...this.pendingMap.values()];
+    this.pendingMap.clear();
     return all;
   }
 }
