@@ -1,3 +1,4 @@
+import { createPublicKey, createSecretKey } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Algorithm, GetPublicKeyOrSecret, JwtPayload } from 'jsonwebtoken';
 import { JwksClient } from 'jwks-rsa';
@@ -17,12 +18,16 @@ function keyResolver(cfg: JwtConfig): { algorithms: Algorithm[]; getKey: GetPubl
   const jwks = cfg.jwksUrl
     ? new JwksClient({ jwksUri: cfg.jwksUrl, cache: true, rateLimit: true, timeout: 5000 })
     : undefined;
+  // KeyObjects made once: given strings, jsonwebtoken re-parses the key on every verify
+  // (trying it as a public key first, and failing), which dominated the cost of a CONNECT.
+  const secretKey = cfg.secret !== undefined ? createSecretKey(Buffer.from(cfg.secret)) : undefined;
+  const publicKey = cfg.publicKey !== undefined ? createPublicKey(cfg.publicKey) : undefined;
   const getKey: GetPublicKeyOrSecret = (header, done) => {
     if (!algorithms.includes(header.alg as Algorithm)) {
       return done(new Error(`algorithm ${String(header.alg)} is not accepted`));
     }
-    if (header.alg === 'HS256') return done(null, cfg.secret);
-    if (cfg.publicKey) return done(null, cfg.publicKey);
+    if (header.alg === 'HS256') return done(null, secretKey);
+    if (publicKey) return done(null, publicKey);
     if (!jwks) return done(new Error(`algorithm ${header.alg} is not accepted`));
     jwks.getSigningKey(header.kid).then(
       (key) => done(null, key.getPublicKey()),
