@@ -14,6 +14,7 @@ import type {
 } from './broker.js';
 import { DEFAULT_RETENTION } from './memory-broker.js';
 import { QUEUE_SCRIPT, RedisQueueFeed } from './redis-queue.js';
+import { closeClient, clusterDefaults } from './redis-util.js';
 
 /** Where the broker's log lines go; the relay passes an adapter to its pino logger. */
 export type RedisBrokerLog = (
@@ -234,12 +235,6 @@ async function within<T>(
   }
 }
 
-async function closeClient(client: { close(): Promise<void>; destroy(): void }): Promise<void> {
-  await within(client.close(), 2000, 'redis did not close', () => client.destroy()).catch(() => {
-    client.destroy();
-  });
-}
-
 /** One server: a command connection and a dedicated subscriber connection. @internal */
 async function standalone(
   url: string,
@@ -281,20 +276,6 @@ async function standalone(
     close: async () => {
       await Promise.all([closeClient(pub), closeClient(sub)]);
     },
-  };
-}
-
-/** Settings of the first URL that node-redis does not carry over to discovered nodes. */
-function clusterDefaults(url: string): {
-  username?: string;
-  password?: string;
-  socket?: { tls: true };
-} {
-  const parsed = new URL(url);
-  return {
-    ...(parsed.username && { username: decodeURIComponent(parsed.username) }),
-    ...(parsed.password && { password: decodeURIComponent(parsed.password) }),
-    ...(parsed.protocol === 'rediss:' && { socket: { tls: true as const } }),
   };
 }
 

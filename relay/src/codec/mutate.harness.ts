@@ -3,6 +3,7 @@
  * left out of the build.
  */
 import fc from 'fast-check';
+import { CLIENT_COMMANDS, SERVER_COMMANDS } from './frame.js';
 
 const utf8 = new TextEncoder();
 
@@ -43,22 +44,7 @@ export function split(data: Uint8Array, points: number[]): Uint8Array[] {
 export const stompToken: fc.Arbitrary<string> = fc.oneof(
   {
     weight: 4,
-    arbitrary: fc.constantFrom(
-      'CONNECT',
-      'STOMP',
-      'SEND',
-      'SUBSCRIBE',
-      'UNSUBSCRIBE',
-      'ACK',
-      'NACK',
-      'BEGIN',
-      'COMMIT',
-      'ABORT',
-      'DISCONNECT',
-      'MESSAGE',
-      'ERROR',
-      'FROB',
-    ),
+    arbitrary: fc.constantFrom(...CLIENT_COMMANDS, ...SERVER_COMMANDS, 'FROB'),
   },
   {
     weight: 6,

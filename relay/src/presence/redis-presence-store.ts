@@ -10,6 +10,7 @@ import type {
   PresenceStore,
   RoomEntry,
 } from './presence-store.js';
+import { closeClient, clusterDefaults } from '../broker/redis-util.js';
 
 /** How {@link RedisPresenceStore.connect} reaches Redis. */
 export interface RedisPresenceStoreOptions {
@@ -103,27 +104,6 @@ async function within<T>(promise: Promise<T>, ms: number, what: string): Promise
   } finally {
     clearTimeout(timer);
   }
-}
-
-async function closeClient(client: { close(): Promise<void>; destroy(): void }): Promise<void> {
-  try {
-    await within(client.close(), 2000, 'Redis did not close');
-  } catch {
-    client.destroy();
-  }
-}
-
-function clusterDefaults(url: string): {
-  username?: string;
-  password?: string;
-  socket?: { tls: true };
-} {
-  const parsed = new URL(url);
-  return {
-    ...(parsed.username && { username: decodeURIComponent(parsed.username) }),
-    ...(parsed.password && { password: decodeURIComponent(parsed.password) }),
-    ...(parsed.protocol === 'rediss:' && { socket: { tls: true as const } }),
-  };
 }
 
 async function connectTransport(options: RedisPresenceStoreOptions): Promise<Transport> {

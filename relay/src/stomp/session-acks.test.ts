@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { header } from '../codec/index.js';
-import type { Frame } from '../codec/index.js';
 import {
   LIMITS,
   ROOM,
@@ -10,13 +9,12 @@ import {
   frame,
   harness,
   settle,
+  body,
+  messages,
 } from './session.harness.js';
-import type { FakeTransport } from './session.harness.js';
 
 afterEach(() => closeAll());
 
-const body = (f: Frame): string => new TextDecoder().decode(f.body);
-const messages = (t: FakeTransport): Frame[] => t.frames.filter((f) => f.command === 'MESSAGE');
 const QUEUE = '/queue/work';
 
 describe('Session: client acknowledgements', () => {

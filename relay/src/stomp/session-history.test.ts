@@ -13,13 +13,13 @@ import {
   frame,
   harness,
   settle,
+  body,
+  messages,
 } from './session.harness.js';
 import type { FakeTransport } from './session.harness.js';
 
 afterEach(() => closeAll());
 
-const body = (f: Frame): string => new TextDecoder().decode(f.body);
-const messages = (t: FakeTransport): Frame[] => t.frames.filter((f) => f.command === 'MESSAGE');
 const receipt = (t: FakeTransport, id: string): Frame =>
   t.frames.find((f) => f.command === 'RECEIPT' && header(f, 'receipt-id') === id)!;
 

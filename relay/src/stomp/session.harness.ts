@@ -222,3 +222,10 @@ export function errorOf(t: FakeTransport): { reason?: string; message?: string; 
 export const FAKE_TIMERS: Parameters<typeof vi.useFakeTimers>[0] = {
   toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
 };
+
+/** A frame's body as text. */
+export const body = (f: Frame): string => new TextDecoder().decode(f.body);
+
+/** The MESSAGE frames a session wrote. */
+export const messages = (t: FakeTransport): Frame[] =>
+  t.frames.filter((f) => f.command === 'MESSAGE');
