@@ -413,6 +413,8 @@ function roomsSection(list: RoomsResult[], relayBest: number, withLatency: boole
           'p99.9 ms',
           'server CPU',
           'load gen CPU',
+          'kernel (irq)',
+          'other processes',
           'all delivered',
         ],
         lrows,
@@ -457,7 +459,14 @@ export function latencySvg(list: RoomsResult[], title: string): string {
       id: x.system,
       label: x.label,
       points: [...x.sat!.steps, ...x.points.map((p) => p.step)]
-        .filter((s) => s.delivered > 0 && Number.isFinite(s.latency.p99))
+        // Loads the system sustained (overloaded steps measure a backlog, not a latency).
+        .filter(
+          (s) =>
+            !s.stoppedEarly &&
+            s.delivered > 0 &&
+            s.delivered >= 0.9 * s.offered &&
+            Number.isFinite(s.latency.p99),
+        )
         .sort((a, b) => a.delivered - b.delivered),
     }))
     .filter((s) => s.points.length > 0);
@@ -533,7 +542,7 @@ export function latencySvg(list: RoomsResult[], title: string): string {
   });
   const ly = m.t + 16 + series.length * 18;
   parts.push(
-    `<text x="${m.l + 12}" y="${ly}" fill="#555">solid: p99, dashed: p50</text>`,
+    `<text x="${m.l + 12}" y="${ly}" fill="#555">solid: p99, dashed: p50; sustained loads only</text>`,
     '</svg>',
   );
   return parts.join('\n') + '\n';
@@ -586,7 +595,7 @@ export function renderMarkdown(r: Results, svgName: string): string {
     `- **Load generator**: ${p.workers} worker threads in one process; each connection is a minimal WebSocket client over a raw TCP socket (\`loadgen/mini-ws.ts\`, frame headers parsed in place) carrying a minimal STOMP client (CONNECT with a JWT signed with jsonwebtoken, SUBSCRIBE with a receipt, SEND), a raw-uWS client or \`socket.io-client\`. Every body starts with its send time (CLOCK_MONOTONIC, µs); the receiver subtracts it from the time the chunk was read, so latency is end to end and includes the load generator’s own queueing. Deliveries and latencies are counted only inside the measurement window; after every step the run waits for stragglers and checks that every sent message reached every subscriber.`,
     '- **CPU** is read from /proc/<pid>/stat for the server processes and for the load generator (all its threads) over each step (warm-up and window); 100 % = one core. “Kernel (irq)” is interrupt and softirq time from /proc/stat (loopback TCP), which the kernel may also have charged to the process it interrupted, so it can overlap the process figures; “other processes” is what remains of the machine’s busy time. The server and the load generator share the 2 cores: a single-threaded server (the relay, raw uWS, Socket.IO) is saturated at 100 %; when server + load generator reach ~190 % the machine, not the server, was the limit and the peer’s figure is a lower bound.',
     '- **Quiet gate and retries**: before each step the run waits (up to 5 s, 60 s in all) for the machine to be nearly idle, a saturation step that fails to keep up while other processes took more than 25 % of a core is run again (up to 3 times per search), and a latency point so disturbed is measured once more, keeping the less disturbed one; systems of one scenario run side by side (fan-out: interleaved step by step) so that what remains of the noise weighs on all of them.',
-    `- **Saturation search**: the offered rate starts at ${p.fanout.startRate} msg/s (fan-out) / ${p.rooms.startRate} msg/s (rooms) and is multiplied by ${p.fanout.factor} until fewer than 90 % of the offered deliveries arrive in the window, the publishers cannot send the offered rate, or p99 passes ${p.fanout.p99LimitMs} ms; each step is ${p.fanout.warmupMs} ms of warm-up and ${p.fanout.measureMs} ms measured. When deliveries fall more than 500 ms of traffic behind, the publishers are stopped at once (the step is saturated; its rate and CPU are taken up to that moment, so the backlog stays small and does not spill into the next step). “Deliveries/s at saturation” is the highest delivered rate of any step.`,
+    `- **Saturation search**: the offered rate starts at ${p.fanout.startRate} msg/s (fan-out) / ${p.rooms.startRate} msg/s (rooms) and is multiplied by ${p.fanout.factor} until fewer than 90 % of the offered deliveries arrive in the window, the publishers cannot send the offered rate, or p99 passes ${p.fanout.p99LimitMs} ms; each step is ${p.fanout.warmupMs} ms of warm-up and ${p.fanout.measureMs} ms measured. After the first failing step, one more runs halfway (geometrically) between the last rate that held and the one that failed. When deliveries fall more than 500 ms of traffic behind, the publishers are stopped at once (the step is saturated; its rate and CPU are taken up to that moment, so the backlog stays small and does not spill into the next step). “Deliveries/s at saturation” is the highest delivered rate of any step.`,
     '',
   );
   if (r.fanout) {
@@ -806,7 +815,7 @@ export function renderMarkdown(r: Results, svgName: string): string {
       '',
       pr.error
         ? `Profiling failed: ${pr.error}`
-        : `\`node --cpu-prof\` on the relay while it fans out ${pr.rate} msg/s (100-byte bodies) to ${p.fanout.subscribers} subscribers for ${pr.seconds} s (the profile covers the whole process life, ${(pr.totalMs / 1000).toFixed(1)} s of CPU without idle). Top ${pr.top.length} functions by self time:`,
+        : `\`node --cpu-prof\` on the relay while it fans out ${pr.rate} msg/s (100-byte bodies) to ${p.fanout.subscribers} subscribers for ${pr.seconds} s (the profile covers the whole process life, ${(pr.totalMs / 1000).toFixed(1)} s of CPU without idle). Top ${pr.top.length} functions by self time — JavaScript and what it calls; uWS’s own C++ work outside JS frames (the drain of topic publishes at the end of each event-loop turn) is not attributed to any function, which is why the total is well below the relay’s CPU in the step:`,
       '',
     );
     if (!pr.error) {
@@ -905,6 +914,15 @@ export function explain(r: Results): string[] {
     const b = relayRooms.sat.best;
     lines.push(
       `- **Many rooms.** The relay spent ${fmtMs((b.serverCpu / (b.delivered / r.params.rooms.roomSize)) * 1e6)} µs of CPU per SEND (each delivered ${r.params.rooms.roomSize} times): parsing, destination check against the grants, the broker’s stamping and history (1000 messages kept per room, 2000 rooms), the promise chain per SEND in \`Session.drain\`, then ${r.params.rooms.roomSize} deliveries as above. A profile under this scenario (\`--cpu-prof\`, as in the section below) is the next measurement to take.`,
+    );
+  }
+  const stalls = [
+    ...(relayRooms?.sat?.steps ?? []),
+    ...(relayRooms?.points.map((x) => x.step) ?? []),
+  ].filter((x) => x.stoppedEarly && x.delivered < 0.5 * x.offered && x.serverCpu > 0.5);
+  if (stalls.length > 0) {
+    lines.push(
+      `- **Stalls.** In ${stalls.length} many-rooms step(s) the relay fell half a second behind with its CPU busy (${stalls.map((x) => `${fmtRate(x.offered)} offered → ${fmtRate(x.delivered)} delivered at ${cpu(x.serverCpu)}`).join('; ')}), some below rates it had sustained earlier in the run: a pause, not a throughput limit. Every message is kept in the in-memory history (1000 per room × 2000 rooms) with its cached MESSAGE frames, so the heap grows through the scenario and major garbage collections get longer; \`--trace-gc\` on the relay under this load is the measurement that confirms or refutes it.`,
     );
   }
   const storm = r.storm?.find((x) => x.system === 'parley');

@@ -22,6 +22,7 @@ import { throughRedis } from './scenarios/redis.js';
 import { rooms } from './scenarios/rooms.js';
 import { connectStorm, reconnectAfterRestart } from './scenarios/storm.js';
 import { BENCH_SECRET, RELAY_ROOT, relayBuilt } from './servers/parley.js';
+import { killAllServers } from './servers/child.js';
 import { startRabbit } from './servers/rabbitmq.js';
 import type { RabbitServer } from './servers/rabbitmq.js';
 import type { SystemId } from './servers/systems.js';
@@ -120,7 +121,7 @@ async function main(args: string[]): Promise<number> {
       'src through tsx (live: later edits to relay/src are picked up by every relay start)';
 
   const p = params(quick);
-  quietBudget.leftMs = quick ? 10_000 : 60_000;
+  quietBudget.leftMs = quick ? 5_000 : 60_000;
   const env = collectEnvironment(p);
   const idle = new CpuMeter([]);
   idle.start();
@@ -142,9 +143,11 @@ async function main(args: string[]): Promise<number> {
     durationMs: 0,
   };
   const cleanup = async (): Promise<void> => {
+    killAllServers();
     await lg.stop().catch(() => undefined);
     await rabbit?.stop().catch(() => undefined);
   };
+  process.once('exit', killAllServers);
   process.once('SIGINT', () => {
     void cleanup().then(() => process.exit(130));
   });

@@ -271,11 +271,16 @@ export async function saturateInterleaved(
     steps: [] as Step[],
     lastGood: undefined as Step | undefined,
     done: false,
+    refining: false,
     retries: 0,
   }));
-  for (let i = 0; i < o.maxSteps && state.some((x) => !x.done); i++) {
+  while (state.some((x) => !x.done)) {
     for (const x of state) {
       if (x.done) continue;
+      if (x.steps.length >= o.maxSteps) {
+        x.done = true;
+        continue;
+      }
       const s = await runStep(ctx.lg.group(x.sys.id), x.sys, x.rate, o);
       ctx.log(`    ${x.label} ${fmtStep(s)}`);
       if (!keptUp(s, o.p99LimitMs) && otherCpu(s) > NOISY && x.retries < MAX_RETRIES) {
@@ -285,11 +290,16 @@ export async function saturateInterleaved(
         continue;
       }
       x.steps.push(s);
-      if (!keptUp(s, o.p99LimitMs)) x.done = true;
-      else {
+      if (keptUp(s, o.p99LimitMs)) {
         x.lastGood = s;
-        x.rate = Math.round(x.rate * o.factor);
-      }
+        x.rate = Math.round(x.rate * (x.refining ? Math.sqrt(o.factor) : o.factor));
+        if (x.refining) x.done = true; // the midpoint held: the failed rate above is the edge
+      } else if (!x.refining && x.lastGood) {
+        // One more step halfway (geometrically) between the last rate that held and this one,
+        // so that the figure is not quantised to powers of the factor.
+        x.refining = true;
+        x.rate = Math.round(x.lastGood.rate * Math.sqrt(o.factor));
+      } else x.done = true;
     }
   }
   return state.map((x) => ({

@@ -28,6 +28,15 @@ export interface SpawnOptions {
 
 const KEEP = 64 * 1024;
 
+/** Every server still running, so that an interrupted run leaves none behind. */
+const live = new Set<ChildProcess>();
+
+/** Kills every server this process started that is still running (SIGKILL). */
+export function killAllServers(): void {
+  for (const child of live) child.kill('SIGKILL');
+  live.clear();
+}
+
 /** The last thing a process said, in a line: pino's `msg` when it logs JSON. */
 export function lastWords(out: string): string {
   const lines = out.trim().split('\n').filter(Boolean);
@@ -53,8 +62,12 @@ export function spawnServer(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  live.add(child);
   const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
+    child.once('exit', (code) => {
+      live.delete(child);
+      resolve(code);
+    }),
   );
   return new Promise<ChildServer>((resolve, reject) => {
     let settled = false;
