@@ -3,7 +3,12 @@ import type { Frame } from '../codec/index.js';
 import { serialize } from '../codec/index.js';
 import type { LocalSubscription } from './hub.js';
 
-const cache = new WeakMap<BrokerMessage, Map<string, Uint8Array>>();
+/**
+ * Frames of the message being fanned out right now. Only the latest message is kept: a cache
+ * keyed by every message would live as long as the message does — in history, for hours.
+ */
+let cachedMessage: BrokerMessage | undefined;
+let cachedFrames = new Map<string, Uint8Array>();
 
 /** Headers that are the relay's to set, never passed through from SEND to MESSAGE. */
 const DROPPED_SEND_HEADERS = new Set([
@@ -57,10 +62,14 @@ export function messageFrame(
 ): Uint8Array {
   const shared = extras.ack === undefined && !extras.redelivered;
   const key = `${escapes ? 1 : 0}\0${sub.id}\0${sub.destination}`;
-  let perMessage = cache.get(message);
   if (shared) {
-    const hit = perMessage?.get(key);
-    if (hit) return hit;
+    if (cachedMessage === message) {
+      const hit = cachedFrames.get(key);
+      if (hit) return hit;
+    } else {
+      cachedMessage = message;
+      cachedFrames = new Map();
+    }
   }
   const headers: Array<[string, string]> = [
     ['destination', sub.destination],
@@ -78,10 +87,7 @@ export function messageFrame(
   if (extras.redelivered) headers.push(['parley-redelivered', 'true']);
   headers.push(['content-length', String(message.body.length)]);
   const bytes = serialize({ command: 'MESSAGE', headers, body: message.body }, { escapes });
-  if (shared) {
-    if (!perMessage) cache.set(message, (perMessage = new Map()));
-    perMessage.set(key, bytes);
-  }
+  if (shared) cachedFrames.set(key, bytes);
   return bytes;
 }
 
