@@ -1,5 +1,10 @@
 import type { BrokerMessage, HistoryPage } from '../broker/broker.js';
 
+/** The request/reply destination for history pages over STOMP. */
+export const HISTORY_DESTINATION = '/parley/history';
+/** Largest history page, over STOMP and HTTP. */
+export const MAX_HISTORY_PAGE = 500;
+
 /** A message as JSON, in history replies over STOMP and HTTP (docs/protocol.md#history). */
 export interface MessageJson {
   id: string;

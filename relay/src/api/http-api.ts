@@ -10,7 +10,7 @@ import type { DestinationRules } from '../stomp/destinations.js';
 import { resolveDestination } from '../stomp/destinations.js';
 import type { Hub } from '../stomp/hub.js';
 import { isQueue, QueueFullError } from '../stomp/hub.js';
-import { historyJson, historyQuery } from './history-json.js';
+import { MAX_HISTORY_PAGE, historyJson, historyQuery } from './history-json.js';
 import { parsePublishRequest } from './publish-request.js';
 import type { PublishItem } from './publish-request.js';
 
@@ -171,7 +171,7 @@ export function registerHttpApi(app: UWS.TemplatedApp, opts: HttpApiOptions): vo
       const resolved = target(who, destination, 'sub');
       const query = historyQuery(
         { before: params.get('before'), after: params.get('after'), limit: params.get('limit') },
-        500,
+        MAX_HISTORY_PAGE,
       );
       if (typeof query === 'string') throw new HttpError('400 Bad Request', query);
       return historyJson(destination!, await opts.broker.history(resolved, query));

@@ -4,6 +4,12 @@ import type { Member, PresenceStore } from './presence-store.js';
 /** Value of the `parley-kind` header on presence events. */
 export const PRESENCE_KIND = 'presence';
 
+/** Whether a broker message is a presence event (join/leave), which only presence subscribers get. */
+export function isPresenceEvent(message: { headers: Array<[string, string]> }): boolean {
+  for (const [k, v] of message.headers) if (k === 'parley-kind') return v === PRESENCE_KIND;
+  return false;
+}
+
 /** A presence event, published to the room's destination (JSON body, see {@link encodePresenceEvent}). */
 export interface PresenceEvent {
   type: 'join' | 'leave';

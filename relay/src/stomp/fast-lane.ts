@@ -1,5 +1,6 @@
 import type { BrokerMessage } from '../broker/broker.js';
 import type { LocalSubscription } from './hub.js';
+import { isPresenceEvent } from '../presence/presence-service.js';
 import { messageFrame } from './message-frame.js';
 import type { Subscription } from './subscription.js';
 
@@ -61,11 +62,7 @@ export class FastLane {
   deliver(message: BrokerMessage): void {
     if (this.groups.size === 0) return;
     // Presence events only go to presence subscriptions, which never ride the fast lane.
-    if (
-      message.ephemeral &&
-      message.headers.some(([k, v]) => k === 'parley-kind' && v === 'presence')
-    )
-      return;
+    if (message.ephemeral && isPresenceEvent(message)) return;
     const binary = message.binary === true;
     let delivered = 0;
     for (const [key, group] of this.groups) {

@@ -4,14 +4,20 @@ import { tokenFromConnect } from '../auth/jwt.js';
 import type { Principal } from '../auth/principal.js';
 import type { Broker, BrokerMessage } from '../broker/broker.js';
 import type { Frame } from '../codec/index.js';
-import { StompParseError, StompParser, header, serialize } from '../codec/index.js';
+import { StompParser, header, serialize } from '../codec/index.js';
 import type { Limits } from '../config.js';
-import { historyJson, historyQuery } from '../api/history-json.js';
+import {
+  HISTORY_DESTINATION,
+  MAX_HISTORY_PAGE,
+  historyJson,
+  historyQuery,
+} from '../api/history-json.js';
 import { REASONS, StompError } from '../reasons.js';
 import { resolveDestination } from './destinations.js';
+import { knownStompError } from './errors.js';
 import type { DestinationRules } from './destinations.js';
 import { Timers, startHeartbeats } from './heartbeat.js';
-import { QueueFullError, isQueue } from './hub.js';
+import { isQueue } from './hub.js';
 import type { Hub, LocalSubscription, MessageSink } from './hub.js';
 import { directMessage, messageFrame, unescapedSafe } from './message-frame.js';
 import { publishInput } from './send.js';
@@ -24,7 +30,7 @@ import { Transactions } from './transactions.js';
 import type { Transport } from './transport.js';
 import type { PresenceService } from '../presence/presence-service.js';
 import type { RelayMetrics } from '../http/metrics.js';
-import { PRESENCE_KIND } from '../presence/presence-service.js';
+import { PRESENCE_KIND, isPresenceEvent } from '../presence/presence-service.js';
 
 /** Everything a session needs from the relay, injected. @internal */
 export interface SessionContext {
@@ -53,15 +59,6 @@ const MAX_QUEUED_FRAMES = 1024;
 /** Frames one transaction may hold until COMMIT. */
 const MAX_TX_FRAMES = 1000;
 const EMPTY = new Uint8Array();
-
-function isPresenceEvent(message: BrokerMessage): boolean {
-  for (const [k, v] of message.headers) if (k === 'parley-kind') return v === PRESENCE_KIND;
-  return false;
-}
-/** The request/reply destination for history pages over STOMP. */
-export const HISTORY_DESTINATION = '/parley/history';
-/** Largest history page. */
-const MAX_HISTORY_PAGE = 500;
 
 /**
  * One STOMP connection: frames in, frames out, heart-beats, subscriptions, acks, transactions.
@@ -597,21 +594,8 @@ export class Session implements MessageSink {
   }
 
   private asStompError(err: unknown): StompError {
-    if (err instanceof StompError) return err;
-    if (err instanceof QueueFullError) return new StompError(REASONS.limitExceeded, err.message);
-    if (err instanceof Error && err.name === 'BrokerUnavailableError') {
-      return new StompError(
-        REASONS.brokerUnavailable,
-        'the relay cannot reach its broker right now; reconnect to recover',
-      );
-    }
-    if (err instanceof StompParseError) {
-      const tooLarge =
-        err.code === 'frame-too-large' ||
-        err.code === 'too-many-headers' ||
-        err.code === 'header-line-too-long';
-      return new StompError(tooLarge ? REASONS.frameTooLarge : REASONS.frameInvalid, err.message);
-    }
+    const known = knownStompError(err);
+    if (known) return known;
     this.ctx.log.error({ err, session: this.id }, 'unexpected error in session');
     return new StompError(REASONS.internal, 'internal error');
   }
