@@ -107,7 +107,9 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
       uws,
       allowedOrigins: config.allowedOrigins,
       maxPayloadLength: Math.max(config.limits.maxFrameSize * 2, 16 * 1024 * 1024),
-      maxBackpressure: 2 * config.limits.maxBufferedBytes + 2 * config.limits.maxFrameSize,
+      // Hard cap well above the slow-consumer limit, so the ERROR always still fits in the buffer.
+      maxBackpressure:
+        4 * config.limits.maxBufferedBytes + 1024 * 1024 + 2 * config.limits.maxFrameSize,
       createSession: (transport) => {
         const session = new Session(`${nodeId}-${(++counter).toString(36)}`, transport, {
           verify,
