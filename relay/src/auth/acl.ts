@@ -1,5 +1,6 @@
 import { REASONS, StompError } from '../reasons.js';
 import type { Principal } from './principal.js';
+import { matchPattern } from './wildcard.js';
 
 /** Longest destination accepted, in characters. */
 export const MAX_DESTINATION_LENGTH = 255;
@@ -39,30 +40,8 @@ export function mapPrefix(dest: string, map: ReadonlyArray<readonly [string, str
   return dest;
 }
 
-const compiled = new Map<string, RegExp>();
-
-/** `*` matches any run of characters except `/`; `**` matches anything. */
-export function patternToRegExp(pattern: string): RegExp {
-  let re = compiled.get(pattern);
-  if (!re) {
-    const body = pattern
-      .split('**')
-      .map((part) =>
-        part
-          .split('*')
-          .map((lit) => lit.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-          .join('[^/]*'),
-      )
-      .join('.*');
-    re = new RegExp(`^${body}$`);
-    if (compiled.size > 10_000) compiled.clear();
-    compiled.set(pattern, re);
-  }
-  return re;
-}
-
 function matchesAny(patterns: string[], dest: string): boolean {
-  return patterns.some((p) => patternToRegExp(p).test(dest));
+  return patterns.some((p) => matchPattern(p, dest));
 }
 
 /** The internal destination of a user's own queue: `/user/queue/x` → `/user/<id>/queue/x`. */
