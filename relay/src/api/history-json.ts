@@ -1,4 +1,5 @@
 import type { BrokerMessage, HistoryPage } from '../broker/broker.js';
+import { userHeaders } from '../stomp/reserved-headers.js';
 
 /** The request/reply destination for history pages over STOMP. */
 export const HISTORY_DESTINATION = '/parley/history';
@@ -14,6 +15,10 @@ export interface MessageJson {
   timestamp: number;
   sender: string;
   senderName?: string;
+  /**
+   * The sender's headers (content-type, custom ones, `parley-kind`, `parley-client-id`). The
+   * relay's own fields are the ones above; no header here can be a spelling of one of them.
+   */
   headers: Record<string, string>;
   /** The body: text when it is valid UTF-8 and was not sent as binary, else base64. */
   body: string;
@@ -47,7 +52,7 @@ export function messageJson(m: BrokerMessage): MessageJson {
     timestamp: m.timestamp,
     sender: m.sender,
     ...(m.senderName !== undefined && { senderName: m.senderName }),
-    headers: Object.fromEntries(m.headers),
+    headers: Object.fromEntries(userHeaders(m.headers)),
     body: body ?? Buffer.from(m.body).toString('base64'),
     encoding: body === undefined ? 'base64' : 'utf8',
   };

@@ -1,3 +1,6 @@
+import { headerNameProblem } from '../codec/index.js';
+import { RELAY_HEADERS, isReservedHeader } from '../stomp/reserved-headers.js';
+
 /** One message of a `POST /api/publish` request, validated. */
 export interface PublishItem {
   destination: string;
@@ -52,22 +55,12 @@ function item(raw: unknown, where: string): PublishItem | string {
   if (headers !== undefined) {
     if (!isObject(headers)) return `${where}.headers must be an object of strings`;
     for (const [k, v] of Object.entries(headers)) {
+      const problem = headerNameProblem(k);
+      if (problem !== undefined) return `${where}.headers: ${problem}`;
       if (typeof v !== 'string') return `${where}.headers.${k} must be a string`;
-      if (k === '' || /[:\r\n]/.test(k) || /[\r\n]/.test(v))
-        return `${where}.headers.${k} is not a valid header`;
-      if (
-        k.startsWith('parley-') ||
-        [
-          'destination',
-          'content-length',
-          'message-id',
-          'subscription',
-          'ack',
-          'receipt',
-          'transaction',
-        ].includes(k)
-      ) {
-        return `${where}.headers.${k} is reserved`;
+      if (/[\r\n]/.test(v)) return `${where}.headers.${k} must not contain CR or LF`;
+      if (isReservedHeader(k)) {
+        return `${where}.headers.${k} is reserved: parley-* (any case) and ${[...RELAY_HEADERS].join(', ')} are the relay's`;
       }
       list.push([k, v]);
     }

@@ -5,6 +5,7 @@ export type StompParseErrorCode =
   | 'header-line-too-long'
   | 'invalid-escape'
   | 'malformed-header'
+  | 'invalid-header-name'
   | 'invalid-command'
   | 'invalid-content-length'
   | 'missing-null'

@@ -8,6 +8,12 @@ export type { ClientCommand, Frame, ServerCommand } from './frame.js';
 export { StompParseError } from './errors.js';
 export type { StompParseErrorCode } from './errors.js';
 export { DEFAULT_LIMITS, StompParser } from './parser.js';
-export type { ParserHandlers, ParserLimits } from './parser.js';
+export type { HeaderNameRule, ParserHandlers, ParserLimits, ParserOptions } from './parser.js';
+export {
+  TOKEN_PUNCTUATION,
+  headerNameProblem,
+  isTokenHeaderName,
+  printableName,
+} from './header-name.js';
 export { escapeHeader, serialize } from './serializer.js';
 export type { SerializeOptions } from './serializer.js';

@@ -1,6 +1,7 @@
 import { StompParseError } from './errors.js';
 import { isEscaped } from './frame.js';
 import type { Frame } from './frame.js';
+import { headerNameProblem, isTokenHeaderName } from './header-name.js';
 
 /** Size limits enforced by {@link StompParser}; exceeding one is a fatal {@link StompParseError}. */
 export interface ParserLimits {
@@ -10,6 +11,20 @@ export interface ParserLimits {
   maxHeaders: number;
   /** Longest command or header line in bytes, not counting its `\n` / `\r\n`. */
   maxHeaderLineLength: number;
+}
+
+/**
+ * Which header names {@link StompParser} accepts. `any`: every non-empty name (STOMP itself
+ * allows any octets but `:`, CR and LF). `token`: RFC 7230 tokens only (see
+ * {@link isTokenHeaderName}); any other name is a fatal `invalid-header-name` error. The relay
+ * parses every client frame with `token`; `any` is for reading frames of other servers.
+ */
+export type HeaderNameRule = 'any' | 'token';
+
+/** Options of the {@link StompParser} constructor: limits and the header-name rule. */
+export interface ParserOptions extends Partial<ParserLimits> {
+  /** Default `any`. Checked on the raw name, before unescaping (an escape is never a token). */
+  headerNames?: HeaderNameRule;
 }
 
 /** Limits used for every field not given to the {@link StompParser} constructor. */
@@ -115,6 +130,7 @@ export class StompParser {
   private readonly maxFrame: number;
   private readonly maxHeaders: number;
   private readonly maxLine: number;
+  private readonly tokenNames: boolean;
 
   private poison: { error: unknown } | undefined;
   private phase = PHASE_IDLE;
@@ -146,12 +162,13 @@ export class StompParser {
   private acc: Uint8Array = EMPTY;
   private accLen = 0;
 
-  /** @param limits overrides of {@link DEFAULT_LIMITS} */
-  constructor(handlers: ParserHandlers, limits?: Partial<ParserLimits>) {
+  /** @param options overrides of {@link DEFAULT_LIMITS}, and the header-name rule */
+  constructor(handlers: ParserHandlers, options?: ParserOptions) {
     this.handlers = handlers;
-    this.maxFrame = limits?.maxFrameSize ?? DEFAULT_LIMITS.maxFrameSize;
-    this.maxHeaders = limits?.maxHeaders ?? DEFAULT_LIMITS.maxHeaders;
-    this.maxLine = limits?.maxHeaderLineLength ?? DEFAULT_LIMITS.maxHeaderLineLength;
+    this.maxFrame = options?.maxFrameSize ?? DEFAULT_LIMITS.maxFrameSize;
+    this.maxHeaders = options?.maxHeaders ?? DEFAULT_LIMITS.maxHeaders;
+    this.maxLine = options?.maxHeaderLineLength ?? DEFAULT_LIMITS.maxHeaderLineLength;
+    this.tokenNames = options?.headerNames === 'token';
   }
 
   /**
@@ -399,6 +416,12 @@ export class StompParser {
       }
       let name = text.slice(p, colon);
       let value = text.slice(colon + 1, e);
+      if (this.tokenNames && !isTokenHeaderName(name)) {
+        throw new StompParseError(
+          'invalid-header-name',
+          `header line ${headers.length + 1}: ${headerNameProblem(name) ?? 'invalid name'}`,
+        );
+      }
       if (unescape) {
         if (name.includes('\\')) name = unescapeHeader(name);
         if (value.includes('\\')) value = unescapeHeader(value);

@@ -1,7 +1,7 @@
 import type { BrokerMessage } from '../broker/broker.js';
 import type { LocalSubscription } from './hub.js';
 import { isPresenceEvent } from '../presence/presence-service.js';
-import { messageFrame } from './message-frame.js';
+import { deliveryFrame } from './message-frame.js';
 import type { Subscription } from './subscription.js';
 
 /** Publishes one buffer to every socket subscribed to a uWS topic (`app.publish`, in C++). */
@@ -31,6 +31,8 @@ export class FastLane {
   constructor(
     private readonly publish: TopicPublisher,
     private readonly onDelivered: (count: number) => void,
+    /** A group's frame could not be built or published; its members were served one by one. */
+    private readonly onError: (err: unknown) => void = () => undefined,
   ) {}
 
   get size(): number {
@@ -59,6 +61,11 @@ export class FastLane {
     if (group?.members.delete(sub) && group.members.size === 0) this.groups.delete(key);
   }
 
+  /**
+   * Publishes `message` to every group. Never throws: a group whose frame cannot be built (a
+   * STOMP 1.0 group and a header even {@link deliveryFrame}'s safe copy cannot carry) is served
+   * member by member through its sinks, which end only the subscribers that cannot take it.
+   */
   deliver(message: BrokerMessage): void {
     if (this.groups.size === 0) return;
     // Presence events only go to presence subscriptions, which never ride the fast lane.
@@ -66,8 +73,13 @@ export class FastLane {
     const binary = message.binary === true;
     let delivered = 0;
     for (const [key, group] of this.groups) {
-      this.publish(key, messageFrame(message, group.template, group.escapes), binary);
-      delivered += group.members.size;
+      try {
+        this.publish(key, deliveryFrame(message, group.template, group.escapes), binary);
+        delivered += group.members.size;
+      } catch (err) {
+        this.onError(err);
+        this.oneByOne(message, group);
+      }
     }
     this.onDelivered(delivered);
     // uWS skips a socket past its hard buffer cap; catch slow readers well before that, so
@@ -77,6 +89,17 @@ export class FastLane {
       this.lastCheck = now;
       for (const group of this.groups.values()) {
         for (const sub of [...group.members]) sub.sink.checkBackpressure?.();
+      }
+    }
+  }
+
+  /** The slow path for one group: each member's own sink decides (and fails only itself). */
+  private oneByOne(message: BrokerMessage, group: Group): void {
+    for (const sub of [...group.members]) {
+      try {
+        sub.sink.deliver(message, sub);
+      } catch (err) {
+        this.onError(err);
       }
     }
   }

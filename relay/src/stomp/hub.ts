@@ -167,12 +167,28 @@ export class Hub {
     const publishTopic = this.options.publishTopic;
     const fast =
       !queue && publishTopic
-        ? new FastLane(publishTopic, (n) => this.options.onFastDelivered?.(n))
+        ? new FastLane(
+            publishTopic,
+            (n) => this.options.onFastDelivered?.(n),
+            (err) => this.options.onError?.(err, target),
+          )
         : undefined;
+    // Delivery never throws back into the broker or the sequencer: by now the message is in
+    // history, so a failure is the receiver's problem, never the publisher's (nor a gap fill's).
     const fanOut = queue
-      ? (message: BrokerMessage) => queue.offer(message)
+      ? (message: BrokerMessage) => {
+          try {
+            queue.offer(message);
+          } catch (err) {
+            this.options.onError?.(err, target);
+          }
+        }
       : (message: BrokerMessage) => {
-          fast?.deliver(message);
+          try {
+            fast?.deliver(message);
+          } catch (err) {
+            this.options.onError?.(err, target);
+          }
           for (const s of subs) {
             try {
               s.sink.deliver(message, s);

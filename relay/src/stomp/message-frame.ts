@@ -2,6 +2,7 @@ import type { BrokerMessage } from '../broker/broker.js';
 import type { Frame } from '../codec/index.js';
 import { serialize } from '../codec/index.js';
 import type { LocalSubscription } from './hub.js';
+import { userHeaders } from './reserved-headers.js';
 
 /**
  * Frames of the message being fanned out right now. Only the latest message is kept: a cache
@@ -10,36 +11,13 @@ import type { LocalSubscription } from './hub.js';
 let cachedMessage: BrokerMessage | undefined;
 let cachedFrames = new Map<string, Uint8Array>();
 
-/** Headers that are the relay's to set, never passed through from SEND to MESSAGE. */
-const DROPPED_SEND_HEADERS = new Set([
-  'destination',
-  'receipt',
-  'transaction',
-  'content-length',
-  'message-id',
-  'subscription',
-  'ack',
-  'redelivered',
-]);
-
-/** The only `parley-` headers a client may set on SEND; every other one is dropped. */
-const CLIENT_PARLEY_HEADERS = new Set(['parley-kind', 'parley-client-id']);
-
 /**
  * The SEND headers that travel on into MESSAGE frames: user headers and the client-settable
- * `parley-kind` / `parley-client-id`, first occurrence each. Other `parley-` headers are the
- * relay's and are dropped, so they can't be forged.
+ * `parley-kind` / `parley-client-id`, first occurrence each. Every name that is the relay's,
+ * in any spelling of case (see reserved-headers.ts), is dropped, so it can't be forged.
  */
 export function passThroughHeaders(frame: Frame): Array<[string, string]> {
-  const headers: Array<[string, string]> = [];
-  const seen = new Set<string>();
-  for (const [k, v] of frame.headers) {
-    if (DROPPED_SEND_HEADERS.has(k) || seen.has(k)) continue;
-    if (k.startsWith('parley-') && !CLIENT_PARLEY_HEADERS.has(k)) continue;
-    seen.add(k);
-    headers.push([k, v]);
-  }
-  return headers;
+  return userHeaders(frame.headers).slice();
 }
 
 /** Per-delivery extras that stop a frame from being shared between subscribers. */
@@ -52,6 +30,14 @@ export interface DeliveryExtras {
  * The MESSAGE frame for one subscription. Subscribers that share a subscription id and
  * destination spelling (the common `sub-0` case) share one buffer per message; frames with an
  * `ack` id or a redelivery mark are built for their subscriber alone.
+ *
+ * Header order is part of the protocol (docs/protocol.md#message): every header the relay
+ * stamps — destination, message-id, subscription, ack, the `parley-` stamps, content-length —
+ * comes before any header of the sender, and the sender's headers are re-checked against the
+ * reserved names (history may hold messages stored before that rule), so a client that keeps
+ * the first of repeated headers always reads the relay's.
+ *
+ * @throws StompParseError when a header cannot be written (STOMP 1.0: see {@link deliveryFrame})
  * @internal
  */
 export function messageFrame(
@@ -77,7 +63,7 @@ export function messageFrame(
     ['subscription', sub.id],
   ];
   if (extras.ack !== undefined) headers.push(['ack', extras.ack]);
-  headers.push(...message.headers, ['parley-sender', message.sender]);
+  headers.push(['parley-sender', message.sender]);
   if (message.senderName !== undefined) headers.push(['parley-sender-name', message.senderName]);
   headers.push(
     ['parley-timestamp', String(message.timestamp)],
@@ -85,10 +71,33 @@ export function messageFrame(
     ['parley-epoch', message.epoch],
   );
   if (extras.redelivered) headers.push(['parley-redelivered', 'true']);
-  headers.push(['content-length', String(message.body.length)]);
+  headers.push(['content-length', String(message.body.length)], ...userHeaders(message.headers));
   const bytes = serialize({ command: 'MESSAGE', headers, body: message.body }, { escapes });
   if (shared) cachedFrames.set(key, bytes);
   return bytes;
+}
+
+/**
+ * {@link messageFrame}, falling back to {@link unescapedSafe} when the frame cannot be written
+ * (only STOMP 1.0 frames can fail: CR/LF in a value or `:` in a name cannot travel unescaped).
+ * Every path that serializes a broker message for a subscriber goes through here.
+ *
+ * @throws StompParseError when even the safe copy cannot be written (e.g. a sender id with a
+ * line break on a STOMP 1.0 connection): the caller drops that subscriber, never the sender.
+ * @internal
+ */
+export function deliveryFrame(
+  message: BrokerMessage,
+  sub: LocalSubscription,
+  escapes: boolean,
+  extras: DeliveryExtras = {},
+): Uint8Array {
+  try {
+    return messageFrame(message, sub, escapes, extras);
+  } catch (err) {
+    if (escapes) throw err;
+    return messageFrame(unescapedSafe(message), sub, escapes, extras);
+  }
 }
 
 /** A copy of `message` without what a STOMP 1.0 frame cannot carry unescaped. */

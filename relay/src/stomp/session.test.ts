@@ -348,14 +348,15 @@ describe('Session: SUBSCRIBE and SEND', () => {
       'destination',
       'message-id',
       'subscription',
-      'content-type',
-      'x-trace',
       'parley-sender',
       'parley-sender-name',
       'parley-timestamp',
       'parley-offset',
       'parley-epoch',
       'content-length',
+      // The sender's headers come after every header the relay stamps.
+      'content-type',
+      'x-trace',
     ]);
     expect(get('destination')).toBe(ROOM);
     expect(get('subscription')).toBe('sub-0');

@@ -19,7 +19,7 @@ import type { DestinationRules } from './destinations.js';
 import { Timers, startHeartbeats } from './heartbeat.js';
 import { isQueue } from './hub.js';
 import type { Hub, LocalSubscription, MessageSink } from './hub.js';
-import { directMessage, messageFrame, unescapedSafe } from './message-frame.js';
+import { deliveryFrame, directMessage } from './message-frame.js';
 import { publishInput } from './send.js';
 import { negotiateHeartbeat, negotiateVersion } from './negotiate.js';
 import { TokenBucket } from './rate-limit.js';
@@ -96,6 +96,8 @@ export class Session implements MessageSink {
         maxFrameSize: l.maxFrameSize,
         maxHeaders: l.maxHeaders,
         maxHeaderLineLength: l.maxHeaderLineLength,
+        // Names that only look like another after trimming or case folding are refused.
+        headerNames: 'token',
       },
     );
     this.rules = { prefixMap: ctx.prefixMap, maxLength: l.maxDestinationLength, dev: ctx.dev };
@@ -181,18 +183,13 @@ export class Session implements MessageSink {
     const extras = { ...(ack !== undefined && { ack }), redelivered };
     let bytes: Uint8Array;
     try {
-      bytes = messageFrame(message, sub, escapes, extras);
+      // STOMP 1.0 sessions get the message without the headers they cannot carry.
+      bytes = deliveryFrame(message, sub, escapes, extras);
     } catch {
-      // Only STOMP 1.0 frames can fail here: CR/LF in a value (or ':' in a name) cannot be written
-      // unescaped. Drop those headers for this session rather than throw into the publisher.
-      try {
-        bytes = messageFrame(unescapedSafe(message), sub, escapes, extras);
-      } catch {
-        this.fail(
-          new StompError(REASONS.internal, 'a message could not be encoded for this connection'),
-        );
-        return;
-      }
+      this.fail(
+        new StompError(REASONS.internal, 'a message could not be encoded for this connection'),
+      );
+      return;
     }
     this.write(bytes, message.binary === true);
     if (this.ctx.metrics) this.ctx.metrics.delivered++;
