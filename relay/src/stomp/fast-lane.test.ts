@@ -89,7 +89,8 @@ describe('FastLane with a STOMP 1.0 subscriber beside 1.2 ones', () => {
     old.session.onData(SUB10);
     const a = await f.open(connect('good-bob'));
     const b = await f.open(connect('good-bob'));
-    for (const s of [a, b]) s.session.onData(frame('SUBSCRIBE', { id: 'sub-0', destination: ROOM }));
+    for (const s of [a, b])
+      s.session.onData(frame('SUBSCRIBE', { id: 'sub-0', destination: ROOM }));
     const sender = await f.open(connect('good'));
     await settle();
     expect(f.topics.size).toBe(2); // one 1.0 group, one 1.2 group: both on the fast lane
@@ -158,8 +159,7 @@ describe('FastLane with a STOMP 1.0 subscriber beside 1.2 ones', () => {
     await f.broker.publish(input('m2')); // lost live: filled from history when m3 shows the gap
     await f.broker.publish(input('m3'));
     for (let i = 0; i < 5; i++) await settle();
-    const bodies = (t: FakeTransport) =>
-      messages(t).map((m) => new TextDecoder().decode(m.body));
+    const bodies = (t: FakeTransport) => messages(t).map((m) => new TextDecoder().decode(m.body));
     expect(bodies(modern.transport)).toEqual(['m1', 'm2', 'm3']);
     expect(bodies(old.transport)).toEqual(['m1', 'm2', 'm3']);
     expect(old.transport.closes).toEqual([]);

@@ -139,10 +139,9 @@ const nameArb = fc.oneof(
   ),
   fc.array(fc.constantFrom(...NAME_CHARS), { minLength: 1, maxLength: 16 }).map((a) => a.join('')),
 );
-const headersArb = fc.array(
-  fc.tuple(nameArb, fc.constantFrom('mallory', '999', '1', '')),
-  { maxLength: 8 },
-);
+const headersArb = fc.array(fc.tuple(nameArb, fc.constantFrom('mallory', '999', '1', '')), {
+  maxLength: 8,
+});
 
 describe('property: no accepted client frame forges a relay stamp', () => {
   it('the first parley-sender/-name/-timestamp/-offset a loose client reads is the relay’s', () => {
