@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Broker, BrokerMessage, PublishInput, Retention } from './broker.js';
+import type { DedupOptions } from './dedup.js';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 const input = (destination: string, body: string): PublishInput => ({
@@ -15,8 +16,11 @@ async function until(list: unknown[], n: number): Promise<void> {
   for (let i = 0; i < 200 && list.length < n; i++) await new Promise((r) => setTimeout(r, 10));
 }
 
-/** Makes a fresh broker (with its own keyspace) keeping history as `retention` says. */
-export type BrokerFactory = (retention?: Retention) => Promise<Broker>;
+/**
+ * Makes a fresh broker (with its own keyspace) keeping history as `retention` says and
+ * remembering client ids as `dedup` says (default: the broker's own defaults).
+ */
+export type BrokerFactory = (retention?: Retention, dedup?: DedupOptions) => Promise<Broker>;
 
 const text2 = (m: BrokerMessage): string => new TextDecoder().decode(m.body);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -154,6 +158,76 @@ export function brokerConformance(name: string, factory: BrokerFactory): void {
       expect(got[2]!.offset).toBe(got[0]!.offset + 1);
       const page = await broker.history('/topic/e', { limit: 10 });
       expect(page.messages.map(text2)).toEqual(['stored', 'stored too']);
+    });
+
+    it('publishes a repeated client id once and answers the repeat with the first stamp', async () => {
+      const got: BrokerMessage[] = [];
+      await broker.subscribe('/topic/d', (m) => got.push(m));
+      const once = { ...input('/topic/d', 'hello'), clientId: 'c-1' };
+      const first = await broker.publish(once);
+      expect(first.duplicate).toBeUndefined();
+      const again = await broker.publish({ ...once, body: text('hello, resent') });
+      expect(again).toMatchObject({
+        duplicate: true,
+        id: first.id,
+        offset: first.offset,
+        epoch: first.epoch,
+        timestamp: first.timestamp,
+      });
+      // Same id from another sender, or to another destination, or with no id: new messages.
+      const bob = await broker.publish({ ...once, sender: 'bob' });
+      const elsewhere = await broker.publish({ ...once, destination: '/topic/d2' });
+      const plain = await broker.publish(input('/topic/d', 'hello'));
+      expect([bob.duplicate, elsewhere.duplicate, plain.duplicate]).toEqual([
+        undefined,
+        undefined,
+        undefined,
+      ]);
+      expect(bob.offset).toBe(first.offset + 1);
+      await until(got, 3);
+      await sleep(50);
+      expect(got.map(text2)).toEqual(['hello', 'hello', 'hello']);
+      expect(got.map((m) => m.sender)).toEqual(['alice', 'bob', 'alice']);
+      const page = await broker.history('/topic/d', { limit: 10 });
+      expect(page.messages.map((m) => m.offset)).toEqual(
+        [1, 2, 3].map((i) => first.offset + i - 1),
+      );
+    });
+
+    it('answers repeats published at the same time with one stamp, storing one message', async () => {
+      const got: BrokerMessage[] = [];
+      await broker.subscribe('/topic/race', (m) => got.push(m));
+      const once = { ...input('/topic/race', 'x'), clientId: 'same' };
+      const all = await Promise.all(Array.from({ length: 5 }, () => broker.publish(once)));
+      expect(new Set(all.map((m) => m.offset)).size).toBe(1);
+      expect(all.filter((m) => m.duplicate !== true)).toHaveLength(1);
+      await until(got, 1);
+      await sleep(50);
+      expect(got).toHaveLength(1);
+      expect((await broker.history('/topic/race', { limit: 10 })).messages).toHaveLength(1);
+    });
+
+    it('does not de-duplicate ephemeral messages', async () => {
+      const got: BrokerMessage[] = [];
+      await broker.subscribe('/topic/typing', (m) => got.push(m));
+      const typing = { ...input('/topic/typing', '…'), clientId: 't-1', ephemeral: true };
+      await broker.publish(typing);
+      const again = await broker.publish(typing);
+      expect(again.duplicate).toBeUndefined();
+      await until(got, 2);
+      expect(got).toHaveLength(2);
+    });
+
+    it('forgets client ids after the de-dup window', async () => {
+      const short = await factory(undefined, { windowMs: 200, maxEntries: 100 });
+      extra.push(short);
+      const once = { ...input('/topic/w', 'x'), clientId: 'w-1' };
+      const first = await short.publish(once);
+      expect((await short.publish(once)).duplicate).toBe(true);
+      await sleep(400);
+      const later = await short.publish(once);
+      expect(later.duplicate).toBeUndefined();
+      expect(later.offset).toBe(first.offset + 1);
     });
 
     it('trims history to the retained count and age, keeping offsets', async () => {

@@ -21,6 +21,12 @@ export interface PublishInput {
    * presence events).
    */
   ephemeral?: boolean;
+  /**
+   * The client's id for the message (`parley-client-id`). A repeat with the same sender,
+   * destination and client id within the broker's de-dup window is neither stored nor delivered:
+   * `publish` resolves to the first one's stamp with `duplicate: true`. Ignored when ephemeral.
+   */
+  clientId?: string;
 }
 
 /**
@@ -35,6 +41,8 @@ export interface BrokerMessage extends PublishInput {
   epoch: string;
   /** Server time of publication, ms since the epoch. */
   timestamp: number;
+  /** Set by `publish` on a repeat of a client id it remembers: nothing was stored or delivered. */
+  duplicate?: true;
 }
 
 export type BrokerListener = (message: BrokerMessage) => void;

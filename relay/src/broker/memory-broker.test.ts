@@ -1,4 +1,6 @@
 import { brokerConformance } from './broker.conformance.js';
 import { MemoryBroker } from './memory-broker.js';
 
-brokerConformance('memory', (retention) => Promise.resolve(new MemoryBroker(retention)));
+brokerConformance('memory', (retention, dedup) =>
+  Promise.resolve(new MemoryBroker(retention, undefined, dedup)),
+);

@@ -8,6 +8,8 @@ import type {
   PublishInput,
   Retention,
 } from './broker.js';
+import { DEFAULT_DEDUP, DedupMemory, dedupId, duplicateOf } from './dedup.js';
+import type { DedupOptions } from './dedup.js';
 
 /** Defaults shared by every broker: see docs/operations.md. */
 export const DEFAULT_RETENTION: Retention = { maxCount: 1000, maxAgeMs: 24 * 3600 * 1000 };
@@ -25,14 +27,24 @@ export class MemoryBroker implements Broker {
   private readonly epoch = randomBytes(6).toString('hex');
   private seq = 0;
   private closed = false;
+  /** Stamps of recent client ids, by destination and de-dup key (idempotent SEND). */
+  private readonly dedup: DedupMemory;
 
   constructor(
     private readonly retention: Retention = DEFAULT_RETENTION,
     private readonly now: () => number = Date.now,
-  ) {}
+    dedup: DedupOptions = DEFAULT_DEDUP,
+  ) {
+    this.dedup = new DedupMemory(dedup, now);
+  }
 
   publish(input: PublishInput): Promise<BrokerMessage> {
     if (this.closed) return Promise.reject(new Error('broker is closed'));
+    // Publishing is synchronous here, so a repeat can never find the first one still under way.
+    const key = dedupId(input);
+    const dedupKey = key === undefined ? undefined : `${input.destination}\n${key}`;
+    const first = dedupKey === undefined ? undefined : this.dedup.get(dedupKey);
+    if (first) return Promise.resolve(duplicateOf(input, first));
     const timestamp = this.now();
     let offset = 0;
     if (!input.ephemeral) {
@@ -51,6 +63,10 @@ export class MemoryBroker implements Broker {
       const log = this.logs.get(input.destination)!;
       log.messages.push(message);
       this.trim(log, timestamp);
+    }
+    if (dedupKey !== undefined) {
+      // Only the stamp: the message itself may leave history long before the window ends.
+      this.dedup.remember(dedupKey, { id: message.id, offset, epoch: this.epoch, timestamp });
     }
     const set = this.listeners.get(input.destination);
     if (set) for (const listener of set) listener(message);
@@ -97,6 +113,7 @@ export class MemoryBroker implements Broker {
     this.closed = true;
     this.listeners.clear();
     this.logs.clear();
+    this.dedup.clear();
     return Promise.resolve();
   }
 

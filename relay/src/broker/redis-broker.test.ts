@@ -6,6 +6,7 @@ import type { RedisServer } from '../testing/redis.js';
 import { redisAvailable } from '../testing/redis.js';
 import type { BrokerMessage, PublishInput, Retention } from './broker.js';
 import { brokerConformance } from './broker.conformance.js';
+import type { DedupOptions } from './dedup.js';
 import {
   BrokerUnavailableError,
   decodePayload,
@@ -66,11 +67,12 @@ describe.runIf(redisAvailable())('RedisBroker', () => {
     await redis?.stop();
   });
 
-  brokerConformance('redis', (retention?: Retention) =>
+  brokerConformance('redis', (retention?: Retention, dedup?: DedupOptions) =>
     RedisBroker.connect({
       url: redis.url,
       keyPrefix: uniquePrefix(),
       ...(retention && { retention }),
+      ...(dedup && { dedup }),
     }),
   );
 
@@ -122,6 +124,25 @@ describe.runIf(redisAvailable())('RedisBroker', () => {
       }
       const page = await two.history('/topic/shared', { limit: 100 });
       expect(page.messages.map((m) => m.id)).toEqual(seen[0].map((m) => m.id));
+    });
+
+    it('de-duplicates a client id across relays, in a key of the destination that expires', async () => {
+      const keyPrefix = uniquePrefix();
+      const [one, two] = [await open({ keyPrefix }), await open({ keyPrefix })];
+      const seen: BrokerMessage[] = [];
+      await two.subscribe('/topic/idem', (m) => seen.push(m));
+      const once = { ...input('/topic/idem', 'hi'), clientId: 'c-9' };
+      const first = await one.publish(once);
+      const again = await two.publish(once);
+      expect(again).toMatchObject({ duplicate: true, id: first.id, offset: first.offset });
+      await eventually(() => seen.length >= 1);
+      await sleep(50);
+      expect(seen).toHaveLength(1);
+      const keys = await admin.keys(`${keyPrefix}*:cid:*`);
+      expect(keys).toEqual([`${keyPrefix}{/topic/idem}:cid:5:alice:c-9`]);
+      const ttl = await admin.pTTL(keys[0]!);
+      expect(ttl).toBeGreaterThan(4 * 60_000);
+      expect(ttl).toBeLessThanOrEqual(5 * 60_000);
     });
 
     it('subscribes a channel once per relay, however many listeners, and releases it', async () => {

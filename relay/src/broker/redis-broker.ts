@@ -11,6 +11,8 @@ import type {
   QueueFeed,
   Retention,
 } from './broker.js';
+import { DEFAULT_DEDUP, InFlight, dedupId } from './dedup.js';
+import type { DedupOptions } from './dedup.js';
 import { DEFAULT_RETENTION } from './memory-broker.js';
 import { QUEUE_SCRIPT, RedisQueueFeed } from './redis-queue.js';
 import {
@@ -20,7 +22,13 @@ import {
   standalone,
   within,
 } from './redis-transport.js';
-import type { PayloadListener, Script, Transport, TransportEvents } from './redis-transport.js';
+import type {
+  PayloadListener,
+  Script,
+  ScriptKeys,
+  Transport,
+  TransportEvents,
+} from './redis-transport.js';
 
 export { BrokerUnavailableError } from './redis-transport.js';
 
@@ -48,6 +56,11 @@ export interface RedisBrokerOptions {
   keyPrefix?: string;
   /** History kept per destination (default {@link DEFAULT_RETENTION}). */
   retention?: Retention;
+  /**
+   * Idempotent SEND (default {@link DEFAULT_DEDUP}): how long a client id is remembered, in a key
+   * of the destination's slot that expires. `maxEntries` does not apply (Redis keys expire).
+   */
+  dedup?: DedupOptions;
   log?: RedisBrokerLog;
   /** How long `connect()` waits for Redis before it rejects (default 10 s). */
   connectTimeoutMs?: number;
@@ -182,6 +195,9 @@ const TRANSIENT = /^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|BUSY|READONLY)\b/;
  *   `<offset>-0`), a hash `<prefix>{<destination>}:meta` (`epoch`, `last` offset) and a channel
  *   `<prefix>{<destination>}`. One Lua script (`lua/publish.lua`) assigns the offset, appends to
  *   the stream, trims it and publishes, so pub/sub order equals offset order on every relay.
+ * - A SEND with a client id also sets `<prefix>{<destination>}:cid:<sender length>:<sender>:<id>`
+ *   (same slot, expires after the de-dup window) inside the same script: a repeat from any relay
+ *   gets the first stamp back and publishes nothing (idempotent SEND).
  * - History idles out: after `retention.maxAgeMs` without a publish the destination's keys
  *   expire, and its next message starts a new epoch at offset 1.
  * - On a lost connection node-redis reconnects and resubscribes by itself; {@link ready} is
@@ -195,6 +211,9 @@ export class RedisBroker implements Broker {
   private readonly feeds = new Map<string, Set<RedisQueueFeed>>();
   private readonly prefix: string;
   private readonly retention: Retention;
+  private readonly dedupWindowMs: number;
+  /** Publications with a client id under way on this relay (a repeat waits for the first). */
+  private readonly inFlight = new InFlight();
   private readonly timeoutMs: number;
   private readonly queueVisibilityMs: number;
   private readonly queuePollMs: number;
@@ -213,6 +232,7 @@ export class RedisBroker implements Broker {
     this.prefix = options.keyPrefix ?? 'parley:';
     if (/[{}]/.test(this.prefix)) throw new TypeError('keyPrefix must not contain "{" or "}"');
     this.retention = options.retention ?? DEFAULT_RETENTION;
+    this.dedupWindowMs = Math.max(0, Math.floor((options.dedup ?? DEFAULT_DEDUP).windowMs));
     this.timeoutMs = options.commandTimeoutMs ?? 5000;
     this.queueVisibilityMs = options.queueVisibilityMs ?? 30_000;
     this.queuePollMs = options.queuePollMs ?? 1000;
@@ -248,23 +268,28 @@ export class RedisBroker implements Broker {
     return () => this.reconnectListeners.delete(listener);
   }
 
-  async publish(input: PublishInput): Promise<BrokerMessage> {
-    if (this.closed) throw closedError();
+  publish(input: PublishInput): Promise<BrokerMessage> {
+    if (this.closed) return Promise.reject(closedError());
+    const id = this.dedupWindowMs > 0 ? dedupId(input) : undefined;
+    return this.inFlight.run(input, id, () => this.publishOnce(input, id));
+  }
+
+  /** One run of `publish.lua`; with `dedupId`, atomically de-duplicated against earlier runs. */
+  private async publishOnce(input: PublishInput, dedupId?: string): Promise<BrokerMessage> {
     const ephemeralId = input.ephemeral ? `${this.instance}.${++this.seq}` : undefined;
     const { log, meta, channel } = this.keys(input.destination);
-    const reply = await this.call(
-      PUBLISH,
-      [log, meta],
-      [
-        channel,
-        encodeContent(input, ephemeralId),
-        randomBytes(12).toString('hex'),
-        input.ephemeral ? '1' : '0',
-        String(this.retention.maxCount),
-        String(this.retention.maxAgeMs),
-        this.transport.publishCommand,
-      ],
-    );
+    const keys: ScriptKeys =
+      dedupId === undefined ? [log, meta] : [log, meta, `${channel}:cid:${dedupId}`];
+    const reply = await this.call(PUBLISH, keys, [
+      channel,
+      encodeContent(input, ephemeralId),
+      randomBytes(12).toString('hex'),
+      input.ephemeral ? '1' : '0',
+      String(this.retention.maxCount),
+      String(this.retention.maxAgeMs),
+      this.transport.publishCommand,
+      ...(dedupId === undefined ? [] : [String(this.dedupWindowMs)]),
+    ]);
     if (!Array.isArray(reply) || reply.length < 3) {
       throw new Error('unexpected reply from publish.lua');
     }
@@ -276,6 +301,7 @@ export class RedisBroker implements Broker {
       offset,
       epoch,
       timestamp: num(reply[2]),
+      ...(reply.length > 3 && num(reply[3]) === 1 && { duplicate: true as const }),
     };
   }
 
@@ -443,11 +469,7 @@ export class RedisBroker implements Broker {
    * have run). Redis' own error replies pass through; connection failures become
    * {@link BrokerUnavailableError}.
    */
-  private async call(
-    script: Script,
-    keys: [string, string],
-    args: RedisArgument[],
-  ): Promise<unknown> {
+  private async call(script: Script, keys: ScriptKeys, args: RedisArgument[]): Promise<unknown> {
     try {
       return await within(
         this.transport.eval(script, keys, args),

@@ -5,6 +5,7 @@ import { redisAvailable, redisCommand, startRedisCluster } from '../testing/redi
 import type { RedisClusterServer } from '../testing/redis.js';
 import type { BrokerMessage, PublishInput, Retention } from './broker.js';
 import { brokerConformance } from './broker.conformance.js';
+import type { DedupOptions } from './dedup.js';
 import { RedisBroker } from './redis-broker.js';
 
 const input = (destination: string, body: string): PublishInput => ({
@@ -31,12 +32,13 @@ describe.runIf(redisAvailable())('RedisBroker on a Redis Cluster', () => {
     await cluster?.stop();
   });
 
-  brokerConformance('redis-cluster', (retention?: Retention) =>
+  brokerConformance('redis-cluster', (retention?: Retention, dedup?: DedupOptions) =>
     RedisBroker.connect({
       url: cluster.urls,
       cluster: true,
       keyPrefix: uniquePrefix(),
       ...(retention && { retention }),
+      ...(dedup && { dedup }),
     }),
   );
 

@@ -28,6 +28,9 @@ export const BUFFERS = { [RESP_TYPES.BLOB_STRING]: Buffer } as const;
 
 export type PayloadListener = (payload: Buffer) => void;
 
+/** The keys of a script call: at least one, all in one slot (they share a hash tag). */
+export type ScriptKeys = readonly [string, ...string[]];
+
 /**
  * What the broker needs from node-redis, for a single server or a cluster.
  * @internal
@@ -41,7 +44,8 @@ export interface Transport {
   ping(): Promise<unknown>;
   /** A new channel can be subscribed now (else subscribing would wait for a reconnect). */
   canSubscribe(): boolean;
-  eval(script: Script, keys: [string, string], args: RedisArgument[]): Promise<unknown>;
+  /** Runs a script; every key must hash to the slot of the first (cluster routing). */
+  eval(script: Script, keys: ScriptKeys, args: RedisArgument[]): Promise<unknown>;
   subscribe(channel: string, listener: PayloadListener): Promise<void>;
   unsubscribe(channel: string, listener: PayloadListener): Promise<void>;
   close(): Promise<void>;
@@ -62,14 +66,15 @@ export const isNoScript = (err: unknown): boolean =>
 export async function evalScript(
   send: (args: RedisArgument[]) => Promise<unknown>,
   script: Script,
-  keys: [string, string],
+  keys: ScriptKeys,
   args: RedisArgument[],
 ): Promise<unknown> {
+  const count = String(keys.length);
   try {
-    return await send(['EVALSHA', script.sha, '2', ...keys, ...args]);
+    return await send(['EVALSHA', script.sha, count, ...keys, ...args]);
   } catch (err) {
     if (!isNoScript(err)) throw err;
-    return send(['EVAL', script.source, '2', ...keys, ...args]);
+    return send(['EVAL', script.source, count, ...keys, ...args]);
   }
 }
 

@@ -10,8 +10,12 @@
 -- ARGV[5] max count           retained entries (approximate MAXLEN; readers clamp)
 -- ARGV[6] max age, ms         entries older are trimmed; idle history expires whole
 -- ARGV[7] publish command     PUBLISH, or SPUBLISH in cluster mode
+-- KEYS[3] client id (optional) <prefix>{<destination>}:cid:<sender length>:<sender>:<client id>
+-- ARGV[8] de-dup window, ms    how long KEYS[3] remembers the stamp (with KEYS[3] only)
 --
 -- Publishes "<offset>,<epoch>,<timestamp>\n<content>" and returns { offset, epoch, timestamp }.
+-- With KEYS[3] (idempotent SEND): when that key already holds a stamp, nothing is stored or
+-- published and the script returns { offset, epoch, timestamp, 1 }, the first publication's stamp.
 
 local log, meta = KEYS[1], KEYS[2]
 local channel, content, candidate = ARGV[1], ARGV[2], ARGV[3]
@@ -20,6 +24,15 @@ local maxCount, maxAge, publish = tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local ts = time[1] .. string.format('%03d', math.floor(tonumber(time[2]) / 1000))
+
+local dedup = KEYS[3]
+if dedup then
+  local seen = redis.call('GET', dedup)
+  if seen then
+    local o, e, t = string.match(seen, '^(%d+),([^,]*),(%d+)$')
+    if o then return { tonumber(o), e, t, 1 } end
+  end
+end
 
 if ARGV[4] == '1' then
   local epoch = redis.call('HGET', meta, 'epoch') or ''
@@ -61,5 +74,7 @@ end
 
 redis.call('PEXPIRE', log, maxAge)
 redis.call('PEXPIRE', meta, maxAge)
-redis.call(publish, channel, string.format('%d', offset) .. ',' .. epoch .. ',' .. ts .. '\n' .. content)
+local stamp = string.format('%d', offset) .. ',' .. epoch .. ',' .. ts
+if dedup then redis.call('SET', dedup, stamp, 'PX', tonumber(ARGV[8])) end
+redis.call(publish, channel, stamp .. '\n' .. content)
 return { offset, epoch, ts }
