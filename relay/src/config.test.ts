@@ -32,6 +32,9 @@ describe('loadConfig: defaults', () => {
         jwksUrl: undefined,
         issuer: undefined,
         audience: undefined,
+        requireExp: true,
+        jwksRefreshMinMs: 30_000,
+        jwksMaxAgeMs: 600_000,
       },
       redisUrls: [],
       redisCluster: false,
@@ -56,6 +59,7 @@ describe('loadConfig: defaults', () => {
         maxBufferedBytes: 1048576,
         maxTransactions: 16,
         maxReplay: 1000,
+        maxSessionAgeMs: 0,
       },
       history: { maxCount: 1000, maxAgeMs: 86_400_000 },
       prefixMap: [
@@ -110,6 +114,10 @@ describe('loadConfig: defaults', () => {
       PARLEY_MAX_BUFFERED_BYTES: '70000',
       PARLEY_MAX_TRANSACTIONS: '2',
       PARLEY_MAX_REPLAY: '9',
+      PARLEY_MAX_SESSION_AGE_MS: '60000',
+      PARLEY_JWT_REQUIRE_EXP: '0',
+      PARLEY_JWKS_REFRESH_MIN_MS: '1000',
+      PARLEY_JWKS_MAX_AGE_MS: '2000',
       PARLEY_HISTORY_SIZE: '10',
       PARLEY_HISTORY_TTL_MS: '5000',
       PARLEY_PREFIX_MAP: ' /in/ = /out/ ,/a/=/topic/a/',
@@ -125,6 +133,9 @@ describe('loadConfig: defaults', () => {
         jwksUrl: undefined,
         issuer: 'https://auth.example.com',
         audience: 'parley',
+        requireExp: false,
+        jwksRefreshMinMs: 1000,
+        jwksMaxAgeMs: 2000,
       },
       redisUrls: ['redis://localhost:6379/0'],
       redisCluster: false,
@@ -149,6 +160,7 @@ describe('loadConfig: defaults', () => {
         maxBufferedBytes: 70000,
         maxTransactions: 2,
         maxReplay: 9,
+        maxSessionAgeMs: 60000,
       },
       history: { maxCount: 10, maxAgeMs: 5000 },
       prefixMap: [
@@ -156,6 +168,17 @@ describe('loadConfig: defaults', () => {
         ['/a/', '/topic/a/'],
       ],
     });
+  });
+
+  it('requires exp unless PARLEY_JWT_REQUIRE_EXP is 0, and refuses other values', () => {
+    expect(loadConfig(BASE).jwt.requireExp).toBe(true);
+    expect(loadConfig({ ...BASE, PARLEY_JWT_REQUIRE_EXP: '1' }).jwt.requireExp).toBe(true);
+    expect(loadConfig({ ...BASE, PARLEY_JWT_REQUIRE_EXP: ' 0 ' }).jwt.requireExp).toBe(false);
+    for (const bad of ['no', 'false', '2']) {
+      expect(configError(() => loadConfig({ ...BASE, PARLEY_JWT_REQUIRE_EXP: bad })).message).toBe(
+        `PARLEY_JWT_REQUIRE_EXP must be 0 or 1, got "${bad}"`,
+      );
+    }
   });
 
   it('allows the ws fallback only for exactly "1"', () => {
@@ -196,6 +219,9 @@ describe('loadConfig: numeric variables', () => {
     ['PARLEY_MAX_REPLAY', 1000, 0, 1_000_000],
     ['PARLEY_HISTORY_SIZE', 1000, 0, 10_000_000],
     ['PARLEY_HISTORY_TTL_MS', 86_400_000, 1000, 365 * 86_400_000],
+    ['PARLEY_MAX_SESSION_AGE_MS', 0, 0, 365 * 86_400_000],
+    ['PARLEY_JWKS_REFRESH_MIN_MS', 30_000, 0, 86_400_000],
+    ['PARLEY_JWKS_MAX_AGE_MS', 600_000, 1000, 7 * 86_400_000],
   ];
   const field = (cfg: ReturnType<typeof loadConfig>, name: string): number => {
     switch (name) {
@@ -233,6 +259,12 @@ describe('loadConfig: numeric variables', () => {
         return cfg.history.maxCount;
       case 'PARLEY_HISTORY_TTL_MS':
         return cfg.history.maxAgeMs;
+      case 'PARLEY_MAX_SESSION_AGE_MS':
+        return cfg.limits.maxSessionAgeMs ?? -1;
+      case 'PARLEY_JWKS_REFRESH_MIN_MS':
+        return cfg.jwt.jwksRefreshMinMs ?? -1;
+      case 'PARLEY_JWKS_MAX_AGE_MS':
+        return cfg.jwt.jwksMaxAgeMs ?? -1;
 
       default:
         throw new Error(`no field for ${name}`);
@@ -345,6 +377,9 @@ describe('loadConfig: JWT keys and modes', () => {
       jwksUrl: undefined,
       issuer: undefined,
       audience: undefined,
+      requireExp: true,
+      jwksRefreshMinMs: 30_000,
+      jwksMaxAgeMs: 600_000,
     });
   });
 

@@ -35,6 +35,8 @@ export interface Limits {
   maxTransactions: number;
   /** Most messages replayed to one recovering subscription (`parley-since`). */
   maxReplay: number;
+  /** Age at which a connection is ended (`token-expired`), in ms; 0 or absent = no limit. */
+  maxSessionAgeMs?: number;
 }
 
 /** History kept per destination. */
@@ -54,6 +56,12 @@ export interface JwtConfig {
   jwksUrl?: string;
   issuer?: string;
   audience?: string;
+  /** `PARLEY_JWT_REQUIRE_EXP`: refuse tokens without `exp` (default true). */
+  requireExp?: boolean;
+  /** `PARLEY_JWKS_REFRESH_MIN_MS`: least time between two JWKS fetches (default 30 s). */
+  jwksRefreshMinMs?: number;
+  /** `PARLEY_JWKS_MAX_AGE_MS`: age after which the JWKS is fetched again (default 10 min). */
+  jwksMaxAgeMs?: number;
 }
 
 export interface Config {
@@ -98,6 +106,25 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'PARLEY_JWKS_URL', help: 'JWKS URL for RS256/ES256 JWTs (keys chosen by kid)' },
   { name: 'PARLEY_JWT_ISSUER', help: 'Required `iss` claim' },
   { name: 'PARLEY_JWT_AUDIENCE', help: 'Required `aud` claim' },
+  {
+    name: 'PARLEY_JWT_REQUIRE_EXP',
+    help: '`exp` is required unless this is 0 (tokens without it never expire)',
+  },
+  {
+    name: 'PARLEY_JWKS_REFRESH_MIN_MS',
+    default: '30000',
+    help: 'Least time between two JWKS fetches (an unknown kid waits for the next one)',
+  },
+  {
+    name: 'PARLEY_JWKS_MAX_AGE_MS',
+    default: '600000',
+    help: 'Age after which the JWKS is fetched again (removed keys stop working)',
+  },
+  {
+    name: 'PARLEY_MAX_SESSION_AGE_MS',
+    default: '0',
+    help: 'End connections older than this with token-expired (0 = no limit)',
+  },
   { name: 'PARLEY_REDIS_URL', help: 'Redis URL; unset = embedded in-memory broker' },
   {
     name: 'PARLEY_REDIS_CLUSTER',
@@ -168,6 +195,14 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   return n;
 }
 
+/** A 0/1 switch; anything else is a configuration error. */
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  if (raw !== '0' && raw !== '1') throw new ConfigError(`${name} must be 0 or 1, got "${raw}"`);
+  return raw === '1';
+}
+
 function str(env: Env, name: string): string | undefined {
   const v = env[name];
   return v === undefined || v.trim() === '' ? undefined : v;
@@ -234,6 +269,9 @@ export function loadConfig(env: Env, opts: { dev?: boolean } = {}): Config {
     jwksUrl: str(env, 'PARLEY_JWKS_URL'),
     issuer: str(env, 'PARLEY_JWT_ISSUER'),
     audience: str(env, 'PARLEY_JWT_AUDIENCE'),
+    requireExp: flag(env, 'PARLEY_JWT_REQUIRE_EXP', true),
+    jwksRefreshMinMs: int(env, 'PARLEY_JWKS_REFRESH_MIN_MS', 30_000, 0, 86_400_000),
+    jwksMaxAgeMs: int(env, 'PARLEY_JWKS_MAX_AGE_MS', 600_000, 1000, 7 * 86_400_000),
   };
   if (jwt.publicKey && jwt.jwksUrl) {
     throw new ConfigError('set only one of PARLEY_JWT_PUBLIC_KEY and PARLEY_JWKS_URL');
@@ -317,6 +355,7 @@ export function loadConfig(env: Env, opts: { dev?: boolean } = {}): Config {
       ),
       maxTransactions: int(env, 'PARLEY_MAX_TRANSACTIONS', 16, 1, 10_000),
       maxReplay: int(env, 'PARLEY_MAX_REPLAY', 1000, 0, 1_000_000),
+      maxSessionAgeMs: int(env, 'PARLEY_MAX_SESSION_AGE_MS', 0, 0, 365 * 86_400_000),
     },
     history: {
       maxCount: int(env, 'PARLEY_HISTORY_SIZE', 1000, 0, 10_000_000),

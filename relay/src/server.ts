@@ -52,7 +52,7 @@ const SERVER_NAME = 'parley-relay/0.1.0';
 export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay> {
   const { uws } = deps.loaded;
   const broker: Broker = deps.broker ?? new MemoryBroker(config.history);
-  const verify = deps.verify ?? createVerifier(config.jwt);
+  const verify = deps.verify ?? createVerifier(config.jwt, { log: deps.log });
   const hub = new Hub(broker, {
     maxQueueBacklog: config.limits.maxQueueBacklog,
     onError: (err, target, subscription) =>

@@ -1,47 +1,100 @@
 import { createPublicKey, createSecretKey } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import type { Algorithm, GetPublicKeyOrSecret, JwtPayload } from 'jsonwebtoken';
-import { JwksClient } from 'jwks-rsa';
+import type { JwtPayload } from 'jsonwebtoken';
 import type { JwtConfig } from '../config.js';
 import { REASONS, StompError } from '../reasons.js';
+import { JwksKeyNotFoundError, JwksKeyStore, JwksUnavailableError } from './jwks.js';
+import type { JwksFetchOutcome } from './jwks.js';
 import type { Grants, Principal } from './principal.js';
-
-const ASYMMETRIC: Algorithm[] = ['RS256', 'ES256'];
 
 /** Verifies a JWT and turns its claims into a {@link Principal}; rejects with a StompError. */
 export type TokenVerifier = (token: string) => Promise<Principal>;
 
-function keyResolver(cfg: JwtConfig): { algorithms: Algorithm[]; getKey: GetPublicKeyOrSecret } {
-  const algorithms: Algorithm[] = [];
-  if (cfg.secret) algorithms.push('HS256');
-  if (cfg.publicKey || cfg.jwksUrl) algorithms.push(...ASYMMETRIC);
-  const jwks = cfg.jwksUrl
-    ? new JwksClient({ jwksUri: cfg.jwksUrl, cache: true, rateLimit: true, timeout: 5000 })
-    : undefined;
+/** Where the verifier writes what it does not tell clients (a pino logger fits). */
+export interface AuthLog {
+  debug(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+/** What {@link createVerifier} needs besides the settings. */
+export interface VerifierDeps {
+  /** Details of refused tokens and of JWKS fetches; nothing is logged without it. */
+  log?: AuthLog;
+  /** For tests: the fetch used for the JWKS, and the clock. */
+  fetch?: typeof globalThis.fetch;
+  now?: () => number;
+}
+
+/** Defaults of the optional {@link JwtConfig} settings. */
+export const JWT_DEFAULTS = {
+  requireExp: true,
+  jwksRefreshMinMs: 30_000,
+  jwksMaxAgeMs: 600_000,
+} as const;
+
+const ASYMMETRIC = new Set(['RS256', 'ES256']);
+
+/** Message for every client whose token cannot be checked for want of keys. */
+const UNAVAILABLE_MESSAGE = 'the relay cannot check tokens right now; try again later';
+
+/** The key for a token's header, or a StompError saying why there is none. */
+type KeyFor = (header: { alg?: unknown; kid?: unknown }) => KeyObject | Promise<KeyObject>;
+
+function keyResolver(cfg: JwtConfig, deps: VerifierDeps): KeyFor {
+  const hs256 = cfg.secret !== undefined;
+  const asymmetric = cfg.publicKey !== undefined || cfg.jwksUrl !== undefined;
   // KeyObjects made once: given strings, jsonwebtoken re-parses the key on every verify
   // (trying it as a public key first, and failing), which dominated the cost of a CONNECT.
   const secretKey = cfg.secret !== undefined ? createSecretKey(Buffer.from(cfg.secret)) : undefined;
   const publicKey = cfg.publicKey !== undefined ? createPublicKey(cfg.publicKey) : undefined;
-  const getKey: GetPublicKeyOrSecret = (header, done) => {
-    if (!algorithms.includes(header.alg as Algorithm)) {
-      return done(new Error(`algorithm ${String(header.alg)} is not accepted`));
+  const jwks = cfg.jwksUrl !== undefined ? jwksStore(cfg.jwksUrl, cfg, deps) : undefined;
+  return (header) => {
+    const alg = header.alg;
+    const accepted =
+      typeof alg === 'string' &&
+      ((alg === 'HS256' && hs256) || (ASYMMETRIC.has(alg) && asymmetric));
+    if (!accepted) {
+      throw new StompError(
+        REASONS.tokenInvalid,
+        `invalid token: algorithm ${String(alg)} is not accepted`,
+      );
     }
-    if (header.alg === 'HS256') return done(null, secretKey);
-    if (publicKey) return done(null, publicKey);
-    if (!jwks) return done(new Error(`algorithm ${header.alg} is not accepted`));
-    jwks.getSigningKey(header.kid).then(
-      (key) => done(null, key.getPublicKey()),
-      (err: unknown) => done(jwksError(err)),
-    );
+    if (alg === 'HS256') return secretKey!;
+    if (publicKey) return publicKey;
+    const kid = typeof header.kid === 'string' ? header.kid : undefined;
+    return jwks!.key(kid, alg).catch((err: unknown) => {
+      if (err instanceof JwksKeyNotFoundError) {
+        throw new StompError(REASONS.tokenInvalid, `invalid token: ${err.message}`);
+      }
+      if (err instanceof JwksUnavailableError) {
+        throw new StompError(REASONS.authUnavailable, UNAVAILABLE_MESSAGE);
+      }
+      throw err;
+    });
   };
-  return { algorithms, getKey };
 }
 
-/** jwks-rsa rejects with Errors for unknown kids and with plain objects for HTTP failures. */
-function jwksError(err: unknown): Error {
-  if (err instanceof Error && err.name === 'SigningKeyNotFoundError') return err;
-  const detail = err instanceof Error ? err.message : JSON.stringify(err);
-  return new Error(`JWKS endpoint unavailable: ${detail}`);
+function jwksStore(url: string, cfg: JwtConfig, deps: VerifierDeps): JwksKeyStore {
+  const { log } = deps;
+  return new JwksKeyStore({
+    url,
+    refreshMinMs: cfg.jwksRefreshMinMs ?? JWT_DEFAULTS.jwksRefreshMinMs,
+    maxAgeMs: cfg.jwksMaxAgeMs ?? JWT_DEFAULTS.jwksMaxAgeMs,
+    ...(deps.fetch && { fetch: deps.fetch }),
+    ...(deps.now && { now: deps.now }),
+    onFetch: (o: JwksFetchOutcome) => {
+      if (o.ok) log?.info({ jwksUrl: o.url, kids: o.kids, skipped: o.skipped }, 'JWKS fetched');
+      else log?.warn({ jwksUrl: o.url, err: o.error }, 'JWKS fetch failed: keeping cached keys');
+    },
+  });
+}
+
+/** The token's header, or undefined when the token is not three base64url parts with a JSON header. */
+function decodeHeader(token: string): { alg?: unknown; kid?: unknown } | undefined {
+  const decoded = jwt.decode(token, { complete: true });
+  return decoded === null ? undefined : (decoded.header as { alg?: unknown; kid?: unknown });
 }
 
 function patterns(value: unknown, name: string): string[] {
@@ -82,49 +135,58 @@ export function principalFrom(payload: JwtPayload): Principal {
   };
 }
 
-/** Build a verifier for the configured keys. Algorithms are pinned: `none` is never accepted. */
-export function createVerifier(cfg: JwtConfig): TokenVerifier {
-  const { algorithms, getKey } = keyResolver(cfg);
-  return (token) =>
-    new Promise<Principal>((resolve, reject) => {
-      jwt.verify(
-        token,
-        getKey,
-        {
-          algorithms,
-          ...(cfg.issuer !== undefined && { issuer: cfg.issuer }),
-          ...(cfg.audience !== undefined && { audience: cfg.audience }),
-        },
-        (err, payload) => {
-          if (err && err.message.includes('JWKS endpoint unavailable')) {
-            return reject(
-              new StompError(REASONS.authUnavailable, err.message.replace(/^.*?JWKS/, 'JWKS')),
-            );
-          }
-          if (err) {
-            const expired = err.name === 'TokenExpiredError';
-            return reject(
-              new StompError(
-                expired ? REASONS.tokenExpired : REASONS.tokenInvalid,
-                expired
-                  ? 'token expired'
-                  : `invalid token: ${err.message.replace(/^error in secret or public key callback: /, '')}`,
-              ),
-            );
-          }
-          if (typeof payload !== 'object' || payload === null) {
-            return reject(
-              new StompError(REASONS.tokenInvalid, 'invalid token: payload is not an object'),
-            );
-          }
-          try {
-            resolve(principalFrom(payload));
-          } catch (e) {
-            reject(e);
-          }
-        },
+/** Whether the token names the configured issuer and audience (when configured). */
+function issuerAndAudienceOk(payload: JwtPayload, cfg: JwtConfig): boolean {
+  if (cfg.issuer !== undefined && payload.iss !== cfg.issuer) return false;
+  if (cfg.audience === undefined) return true;
+  const aud: unknown = payload.aud;
+  return Array.isArray(aud) ? aud.includes(cfg.audience) : aud === cfg.audience;
+}
+
+/** jsonwebtoken's refusal as a StompError; its messages name nothing of our configuration. */
+function verifyError(err: unknown): StompError {
+  if (err instanceof jwt.TokenExpiredError)
+    return new StompError(REASONS.tokenExpired, 'token expired');
+  if (err instanceof jwt.JsonWebTokenError) {
+    return new StompError(REASONS.tokenInvalid, `invalid token: ${err.message}`);
+  }
+  return new StompError(REASONS.tokenInvalid, 'invalid token');
+}
+
+/**
+ * Build a verifier for the configured keys. Algorithms are pinned: `none` is never accepted,
+ * and each key only verifies its own algorithm. Refusals name nothing of the configuration
+ * (expected issuer or audience, JWKS address): details go to `deps.log`.
+ */
+export function createVerifier(cfg: JwtConfig, deps: VerifierDeps = {}): TokenVerifier {
+  const keyFor = keyResolver(cfg, deps);
+  const requireExp = cfg.requireExp ?? JWT_DEFAULTS.requireExp;
+  const { log } = deps;
+  return async (token) => {
+    const header = decodeHeader(token);
+    if (!header) throw new StompError(REASONS.tokenInvalid, 'invalid token: jwt malformed');
+    const key = await keyFor(header);
+    let payload: string | JwtPayload;
+    try {
+      payload = jwt.verify(token, key, { algorithms: [header.alg as jwt.Algorithm] });
+    } catch (err) {
+      throw verifyError(err);
+    }
+    if (typeof payload !== 'object' || payload === null) {
+      throw new StompError(REASONS.tokenInvalid, 'invalid token: payload is not an object');
+    }
+    if (!issuerAndAudienceOk(payload, cfg)) {
+      log?.debug(
+        { iss: payload.iss, aud: payload.aud, expectedIss: cfg.issuer, expectedAud: cfg.audience },
+        'token refused: issuer or audience',
       );
-    });
+      throw new StompError(REASONS.tokenInvalid, 'token issuer/audience not accepted');
+    }
+    if (requireExp && typeof payload.exp !== 'number') {
+      throw new StompError(REASONS.tokenInvalid, 'token has no exp claim: tokens must expire');
+    }
+    return principalFrom(payload);
+  };
 }
 
 /**
