@@ -27,6 +27,23 @@ describe('encodeMessage', () => {
     },
   );
 
+  it.each([
+    'Message-Id',
+    'SUBSCRIPTION',
+    'ack',
+    'Transaction',
+    ' x-thread',
+    '\u00a0x',
+    '\ufeffx',
+    'x y',
+    'x:y',
+    '',
+  ])('refuses the header name %j (reserved, or not a token)', (name) => {
+    expect(() => encodeMessage('x', { [name]: 'v' })).toThrow(
+      expect.objectContaining({ reason: 'invalid-argument' }),
+    );
+  });
+
   it('refuses bodies that are neither strings nor JSON objects', () => {
     const check = (body: unknown) => {
       try {
@@ -107,6 +124,37 @@ describe('toChatMessage', () => {
     );
     expect(message).toMatchObject({ id: '', sender: { id: '' }, offset: -1, epoch: '' });
     expect(message.timestamp.getTime()).toBe(1000);
+  });
+
+  it('reads stamps only under their exact names and strips other spellings of reserved ones', () => {
+    // What @stomp/stompjs hands over: names trimmed, the first of repeated names kept. The relay
+    // writes its stamps first, so the exact names are the relay's.
+    const message = toChatMessage('lobby', {
+      headers: {
+        ...headers,
+        'Parley-Sender': 'mallory',
+        'PARLEY-OFFSET': '999',
+        'parley-Timestamp': '1',
+        'Message-Id': 'forged',
+        'x-parley-note': 'kept',
+      },
+      body: '',
+    });
+    expect(message).toMatchObject({ id: 'm-9', sender: { id: 'alice' }, offset: 41 });
+    expect(message.timestamp.getTime()).toBe(1735689600000);
+    expect(Object.keys(message.headers).sort()).toEqual(
+      [...Object.keys(headers), 'x-parley-note'].sort(),
+    );
+  });
+
+  it('never takes a sender from a user header when the relay stamped none', () => {
+    const { 'parley-sender-name': _, ...rest } = headers;
+    const message = toChatMessage('lobby', {
+      headers: { ...rest, 'Parley-Sender-Name': 'Mallory' },
+      body: '',
+    });
+    expect(message.sender).toEqual({ id: 'alice' });
+    expect(message.headers['Parley-Sender-Name']).toBeUndefined();
   });
 
   it('json() throws SyntaxError on a text body', () => {

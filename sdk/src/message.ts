@@ -1,4 +1,5 @@
 import { ParleyError } from './errors.js';
+import { checkSendHeader, relayHeaders } from './headers.js';
 import type { ChatMessage, MessageBody, SendHeaders } from './types.js';
 
 /** @internal */
@@ -18,7 +19,6 @@ export interface OutboundMessage {
   headers: Record<string, string>;
 }
 
-const RESERVED = new Set(['destination', 'receipt', 'content-length', 'transaction']);
 // eslint-disable-next-line no-control-regex
 const ROOM_ID = /^[^/\u0000-\u001f\u007f*]+$/;
 
@@ -36,21 +36,15 @@ export function roomDestination(id: string): string {
 
 /**
  * Encodes a body and the user's headers into a SEND: strings as UTF-8 text, everything else as
- * JSON. Reserved headers are refused.
+ * JSON. Reserved headers (any case) and names that are not tokens are refused.
  *
  * @internal
  */
 export function encodeMessage(body: MessageBody, headers: SendHeaders = {}): OutboundMessage {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    const lower = name.toLowerCase();
-    if (RESERVED.has(lower) || lower.startsWith('parley-')) {
-      throw new ParleyError('invalid-argument', `the header "${name}" is reserved`);
-    }
-    if (typeof value !== 'string') {
-      throw new ParleyError('invalid-argument', `the header "${name}" must be a string`);
-    }
-    out[lower] = value;
+    checkSendHeader(name, value);
+    out[name.toLowerCase()] = value;
   }
   if (typeof body === 'string') {
     return { body, headers: { 'content-type': TEXT_TYPE, ...out } };
@@ -72,12 +66,13 @@ function integer(value: string | undefined): number | undefined {
 }
 
 /**
- * Maps a MESSAGE frame of room `room` to a {@link ChatMessage}.
+ * Maps a MESSAGE frame of room `room` to a {@link ChatMessage}. Sender, time, offset and epoch
+ * come only from the relay's stamps: other spellings of reserved names are left out.
  *
  * @internal
  */
 export function toChatMessage(room: string, frame: InboundFrame, now = Date.now()): ChatMessage {
-  const headers: Readonly<Record<string, string>> = Object.freeze({ ...frame.headers });
+  const headers: Readonly<Record<string, string>> = Object.freeze(relayHeaders(frame.headers));
   const name = headers['parley-sender-name'];
   const sender = Object.freeze(
     name === undefined

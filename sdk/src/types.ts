@@ -127,8 +127,10 @@ export interface ClientEvents {
 export type MessageBody = string | object;
 
 /**
- * Extra STOMP headers for a SEND. Names starting with `parley-`, and `destination`, `receipt`,
- * `content-length`, are reserved; `content-type` may be set to override the default.
+ * Extra STOMP headers for a SEND. Names are RFC 7230 tokens (ASCII letters, digits and
+ * ``!#$%&'*+-.^_`|~``). Names starting with `parley-`, and `destination`, `message-id`,
+ * `subscription`, `ack`, `content-length`, `redelivered`, `receipt`, `transaction` are reserved
+ * in any case; `content-type` may be set to override the default.
  */
 export type SendHeaders = Readonly<Record<string, string>>;
 
@@ -154,7 +156,10 @@ export interface ChatMessage {
   readonly offset: number;
   /** The history epoch the offset belongs to; `''` if the relay did not stamp one. */
   readonly epoch: string;
-  /** Every header of the MESSAGE frame, including the sender's own headers. */
+  /**
+   * Every header of the MESSAGE frame, including the sender's own headers; a spelling of a
+   * reserved name other than the relay's exact one (`Parley-Sender`) is left out.
+   */
   readonly headers: Readonly<Record<string, string>>;
 }
 
