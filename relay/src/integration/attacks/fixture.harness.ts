@@ -112,6 +112,13 @@ export async function startTarget(options: TargetOptions = {}): Promise<Target> 
   };
 }
 
+/**
+ * Sent right after an attack frame: if the relay accepted the attack it answers this with a
+ * RECEIPT and closes normally, so a row fails at once instead of waiting out the ERROR timeout.
+ * A refused attack never gets here (nothing is processed after an ERROR).
+ */
+export const ACCEPTED_PROBE = 'DISCONNECT\nreceipt:accepted\n\n\0';
+
 export interface RefusalExpectation {
   /** The `message` must match this. */
   message?: RegExp;

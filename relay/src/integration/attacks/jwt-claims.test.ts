@@ -8,7 +8,13 @@
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectFrame } from '../../testing/index.js';
-import { expectConnected, expectRefused, rawConnect, startTarget } from './fixture.harness.js';
+import {
+  ACCEPTED_PROBE,
+  expectConnected,
+  expectRefused,
+  rawConnect,
+  startTarget,
+} from './fixture.harness.js';
 import type { Target } from './fixture.harness.js';
 import { epoch, forgeJwt } from './forge.harness.js';
 
@@ -77,6 +83,7 @@ const claimRows: Array<[string, Record<string, unknown>, Expect]> = [
   ['sub with a newline', { sub: 'eve\nparley-sender:admin' }, { reason: 'token-invalid' }],
   ['sub with a NUL', { sub: 'eve\u0000admin' }, { reason: 'token-invalid' }],
   ['sub with DEL', { sub: 'eve\u007f' }, { reason: 'token-invalid' }],
+  ['sub with the C1 control U+0085', { sub: 'eve\u0085' }, { reason: 'token-invalid' }],
   ['sub with a slash', { sub: 'eve/../bob' }, { reason: 'token-invalid' }],
   ['sub with a space', { sub: 'eve bob' }, { reason: 'token-invalid' }],
   ['sub with U+2028', { sub: 'eve\u2028' }, { reason: 'token-invalid' }],
@@ -218,7 +225,7 @@ describe('attacks: JWT claims and token transport; the others keep chatting', ()
     const outcome = 'connectsAs' in e ? `CONNECTED as ${e.connectsAs}` : `ERROR ${e.reason}, close`;
     it(`${row.name} → ${outcome}`, async () => {
       const raw = await t.raw();
-      raw.send(row.connect(t));
+      raw.send(row.connect(t) + ACCEPTED_PROBE);
       if ('connectsAs' in e) await expectConnected(raw, e.connectsAs);
       else {
         // Issuer and audience failures say token-invalid without telling what would pass.

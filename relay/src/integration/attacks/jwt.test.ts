@@ -9,7 +9,7 @@
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectFrame } from '../../testing/index.js';
-import { expectConnected, expectRefused, startTarget } from './fixture.harness.js';
+import { ACCEPTED_PROBE, expectConnected, expectRefused, startTarget } from './fixture.harness.js';
 import type { Target } from './fixture.harness.js';
 import { ecKeys, epoch, forgeJwt, junkSignature, publicJwk, rsaKeys } from './forge.harness.js';
 import type { SigningKey } from './forge.harness.js';
@@ -237,7 +237,7 @@ describe('attacks: JWT algorithms and keys are refused with token-invalid; the o
       it(`[${on}] ${row.name} → ${outcome}`, async () => {
         const t = targets[on];
         const raw = await t.raw();
-        raw.send(connectFrame(row.token(t)));
+        raw.send(connectFrame(row.token(t)) + ACCEPTED_PROBE);
         if (row.expect === 'connects') await expectConnected(raw, 'eve');
         else await expectRefused(raw, 'token-invalid', { secrets: [ISS, AUD, t.relay.secret] });
         // The relay never fetched a key from where a token told it to.
