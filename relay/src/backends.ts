@@ -22,7 +22,7 @@ export interface Backends {
 export async function createBackends(config: Config, log: Logger): Promise<Backends> {
   if (config.redisUrls.length === 0) {
     return {
-      broker: new MemoryBroker(config.history),
+      broker: new MemoryBroker(config.history, undefined, config.dedup),
       presenceStore: new MemoryPresenceStore(),
       description:
         'embedded in-memory broker (history is lost on restart; set PARLEY_REDIS_URL to share and keep it)',
@@ -33,6 +33,7 @@ export async function createBackends(config: Config, log: Logger): Promise<Backe
     url,
     cluster: config.redisCluster,
     retention: config.history,
+    dedup: config.dedup,
     log: (level, msg, extra) => log[level](extra ?? {}, msg),
   });
   try {

@@ -3,6 +3,9 @@
  * Every variable is listed in {@link ENV_VARS}, which also drives `parley-relay --help`.
  */
 
+import { DEFAULT_DEDUP } from './broker/dedup.js';
+import type { DedupOptions } from './broker/dedup.js';
+
 /** The well-known development secret. Printed as a warning whenever it is used. */
 export const DEV_JWT_SECRET = 'parley-dev-secret-do-not-use-in-production';
 
@@ -76,6 +79,8 @@ export interface Config {
   allowedOrigins: string[];
   apiKey?: string;
   history: HistoryConfig;
+  /** Idempotent SEND: how long (`PARLEY_DEDUP_WINDOW_MS`) and how many client ids are remembered. */
+  dedup: DedupOptions;
   /** Spring-style destination rewrites, applied in order: `[from, to]` prefix pairs. */
   prefixMap: Array<[string, string]>;
   /** Development mode: dev secret allowed, tokens without a `parley` claim may use everything. */
@@ -170,6 +175,11 @@ export const ENV_VARS: readonly EnvVar[] = [
     help: 'Age after which messages leave history',
   },
   {
+    name: 'PARLEY_DEDUP_WINDOW_MS',
+    default: '300000',
+    help: 'How long a SEND parley-client-id is remembered, so a resend is not published twice (0 = off)',
+  },
+  {
     name: 'PARLEY_PREFIX_MAP',
     default: '/pub/=/sub/,/app/=/topic/',
     help: 'Destination rewrites from=to, comma separated (empty string = none)',
@@ -251,6 +261,10 @@ function prefixMap(raw: string | undefined): Array<[string, string]> {
       throw new ConfigError(
         `PARLEY_PREFIX_MAP: "${pair.trim()}" may not rewrite into "/" or /user/`,
       );
+    }
+    // `/parley/` is the relay's own namespace (/parley/history, /parley/token).
+    if (to.startsWith('/parley/') || m[1]!.startsWith('/parley/')) {
+      throw new ConfigError(`PARLEY_PREFIX_MAP: "${pair.trim()}" may not map /parley/`);
     }
     return [m[1]!, to];
   });
@@ -360,6 +374,10 @@ export function loadConfig(env: Env, opts: { dev?: boolean } = {}): Config {
     history: {
       maxCount: int(env, 'PARLEY_HISTORY_SIZE', 1000, 0, 10_000_000),
       maxAgeMs: int(env, 'PARLEY_HISTORY_TTL_MS', 86_400_000, 1000, 365 * 86_400_000),
+    },
+    dedup: {
+      windowMs: int(env, 'PARLEY_DEDUP_WINDOW_MS', DEFAULT_DEDUP.windowMs, 0, 86_400_000),
+      maxEntries: DEFAULT_DEDUP.maxEntries,
     },
     prefixMap: prefixMap(env.PARLEY_PREFIX_MAP),
   };

@@ -51,7 +51,7 @@ const SERVER_NAME = 'parley-relay/0.1.0';
 /** Wires broker, auth, sessions and HTTP routes onto a uWS app and starts listening. */
 export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay> {
   const { uws } = deps.loaded;
-  const broker: Broker = deps.broker ?? new MemoryBroker(config.history);
+  const broker: Broker = deps.broker ?? new MemoryBroker(config.history, undefined, config.dedup);
   const verify = deps.verify ?? createVerifier(config.jwt, { log: deps.log });
   const hub = new Hub(broker, {
     maxQueueBacklog: config.limits.maxQueueBacklog,

@@ -1,25 +1,33 @@
-import WebSocket from 'ws';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ParleyClient, createClient } from './client.js';
-import { ParleyError } from './errors.js';
-import type { ChatMessage, ClientEvents, ClientOptions, StateChange } from './types.js';
+import { createClient } from './client.js';
+import type { ParleyClient } from './client.js';
+import { ParleyError, UnauthorizedError } from './errors.js';
+import type {
+  ChatMessage,
+  ClientEvents,
+  ClientOptions,
+  EnvironmentLike,
+  ResyncEvent,
+} from './types.js';
 import { FakeRelay } from './test/fake-relay.js';
 
 const URL = 'ws://relay.test/ws';
 const clients: ParleyClient[] = [];
+const fast = { initialDelayMs: 10, maxDelayMs: 50, stableAfterMs: 10_000, shutdownSpreadMs: 30 };
 
-function setup(options: Partial<ClientOptions> = {}) {
-  const relay = new FakeRelay();
+function setup(options: Partial<ClientOptions> = {}, relay = new FakeRelay()) {
   const client = createClient({
     url: URL,
     token: 'alice',
     webSocketFactory: relay.factory,
     heartbeatMs: 0,
+    reconnect: fast,
+    environment: null,
     ...options,
   });
   clients.push(client);
   const states: string[] = [];
-  client.on('state', ({ newState }: StateChange) => states.push(newState));
+  client.on('state', ({ newState }) => states.push(newState));
   return { relay, client, states };
 }
 
@@ -37,389 +45,326 @@ function next<K extends keyof ClientEvents>(
 
 const tick = (ms = 5) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !check(); i++) await tick(2);
-  expect(check()).toBe(true);
+async function until(check: () => boolean, what = 'condition'): Promise<void> {
+  for (let i = 0; i < 400 && !check(); i++) await tick(5);
+  if (!check()) throw new Error(`timed out waiting for ${what}`);
 }
 
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.disconnect()));
-  vi.unstubAllGlobals();
+/** An unsigned JWT with the given claims (the fake relay does not verify). */
+function jwt(claims: object): string {
+  const enc = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  return `${enc({ alg: 'HS256' })}.${enc(claims)}.x`;
+}
+
+function fakeEnvironment() {
+  let listener: ((e: 'online' | 'offline' | 'visible') => void) | undefined;
+  let subscribed = 0;
+  const env: EnvironmentLike = {
+    isOnline: () => true,
+    subscribe(l) {
+      listener = l;
+      subscribed++;
+      return () => {
+        listener = undefined;
+        subscribed--;
+      };
+    },
+  };
+  return {
+    env,
+    fire: (e: 'online' | 'offline' | 'visible') => listener?.(e),
+    subscribed: () => subscribed,
+  };
+}
+
+afterEach(() => {
+  for (const c of clients.splice(0)) c.dispose();
+  vi.useRealTimers();
 });
 
 describe('createClient', () => {
-  it('throws a TypeError pointing at ws when there is no WebSocket', () => {
-    vi.stubGlobal('WebSocket', undefined);
-    expect(() => createClient({ url: URL, token: 't' })).toThrow(TypeError);
-    expect(() => createClient({ url: URL, token: 't' })).toThrow(/from "ws"/);
-  });
-
-  it('validates options', () => {
+  it('validates options and starts idle without connecting', () => {
     const factory = new FakeRelay().factory;
     expect(() => createClient({ url: '', token: 't', webSocketFactory: factory })).toThrow(
       TypeError,
     );
+    expect(() => createClient({ url: [], token: 't', webSocketFactory: factory })).toThrow(
+      TypeError,
+    );
     expect(() =>
-      createClient({ url: URL, token: 3 as unknown as string, webSocketFactory: factory }),
-    ).toThrow(TypeError);
-    expect(() =>
-      createClient({ url: URL, token: 't', webSocketFactory: factory, heartbeatMs: -1 }),
-    ).toThrow(/heartbeatMs/);
-  });
-
-  it('starts disconnected and does not connect by itself', async () => {
+      createClient({ url: URL, token: 't', webSocketFactory: factory, outbox: { maxMessages: 0 } }),
+    ).toThrow(/maxMessages/);
     const { client, relay } = setup();
-    await tick();
-    expect(client.state).toBe('disconnected');
+    expect(client.state).toBe('idle');
     expect(relay.sockets).toHaveLength(0);
   });
 });
 
-describe('connect()', () => {
-  it('sends CONNECT with the bearer token over the STOMP sub-protocols and resolves on CONNECTED', async () => {
-    const { client, relay, states } = setup();
-    const connected = next(client, 'connected');
-    await client.connect();
-    expect(client.state).toBe('connected');
-    expect(states).toEqual(['connecting', 'connected']);
-    expect((await connected).headers['server']).toBe('fake-relay');
-    expect(relay.last.protocols).toEqual(['v12.stomp', 'v11.stomp', 'v10.stomp']);
-    expect(relay.last.url).toBe(URL);
-    const connect = relay.last.frames[0];
-    expect(connect?.command).toBe('CONNECT');
-    expect(connect?.headers).toMatchObject({
-      Authorization: 'Bearer alice',
-      'accept-version': '1.2,1.1,1.0',
-      host: 'relay.test',
-    });
-  });
-
-  it('rejects with the ERROR frame reason and message, ends disconnected, and does not retry', async () => {
-    const { client, relay, states } = setup({ token: 'bad' });
-    const errors: ParleyError[] = [];
-    client.on('error', (e) => errors.push(e));
-    const disconnected = next(client, 'disconnected');
-
-    const error = await client.connect().catch((e: unknown) => e);
-
-    expect(error).toBeInstanceOf(ParleyError);
-    expect(error).toMatchObject({ reason: 'token-invalid', message: 'invalid signature' });
-    expect(client.state).toBe('disconnected');
-    expect(states).toEqual(['connecting', 'disconnected']);
-    expect(errors).toEqual([error]);
-    expect(await disconnected).toEqual({ reason: 'token-invalid', message: 'invalid signature' });
-    await tick(30);
-    expect(relay.sockets).toHaveLength(1);
-  });
-
-  it('fetches a fresh token from the token function before every connect', async () => {
-    let n = 0;
-    const token = vi.fn(async () => `user${++n}`);
-    const { client, relay } = setup({ token });
-    await client.connect();
-    await client.disconnect();
-    await client.connect();
-    expect(token).toHaveBeenCalledTimes(2);
-    expect(relay.sockets.map((s) => s.frames[0]?.headers['Authorization'])).toEqual([
-      'Bearer user1',
-      'Bearer user2',
-    ]);
-  });
-
-  it('rejects with token-unavailable when the token function fails, without opening a socket', async () => {
-    const { client, relay, states } = setup({ token: () => Promise.reject(new Error('offline')) });
-    await expect(client.connect()).rejects.toMatchObject({ reason: 'token-unavailable' });
-    expect(client.state).toBe('disconnected');
-    expect(states).toEqual(['connecting', 'disconnected']);
-    await tick(20);
-    expect(relay.sockets).toHaveLength(0);
-  });
-
-  it('rejects with connection-closed when nothing is listening, and does not retry', async () => {
+describe('connection', () => {
+  it('opens one socket for concurrent and repeated connect() calls (StrictMode)', async () => {
     const { client, relay } = setup();
-    relay.refuseConnections = true;
-    const error = await client.connect().catch((e: unknown) => e);
-    expect(error).toMatchObject({ reason: 'connection-closed' });
-    expect((error as Error).message).toContain('ECONNREFUSED');
-    expect(client.state).toBe('disconnected');
-    await tick(30);
-    expect(relay.sockets).toHaveLength(1);
-  });
-
-  it('rejects with socket-failed when the factory throws (bad URL)', async () => {
-    const { client } = setup({
-      url: 'not a url',
-      webSocketFactory: (url, protocols) => new WebSocket(url, protocols),
-    });
-    await expect(client.connect()).rejects.toMatchObject({ reason: 'socket-failed' });
-    expect(client.state).toBe('disconnected');
-  });
-
-  it('rejects with connection-closed for a real ws socket to a closed port', async () => {
-    const { client } = setup({
-      url: 'ws://127.0.0.1:9/ws',
-      webSocketFactory: (url, protocols) => new WebSocket(url, protocols),
-    });
-    await expect(client.connect()).rejects.toMatchObject({ reason: 'connection-closed' });
-    expect(client.state).toBe('disconnected');
-  });
-
-  it('rejects with timeout when the relay never answers CONNECT', async () => {
-    const { client, relay } = setup({ connectTimeoutMs: 30 });
-    relay.authorize = () => ({ silent: true });
-    await expect(client.connect()).rejects.toMatchObject({ reason: 'timeout' });
-    expect(client.state).toBe('disconnected');
-  });
-
-  it('returns the same promise to concurrent callers and opens one socket', async () => {
-    const { client, relay } = setup();
-    const a = client.connect();
-    const b = client.connect();
-    expect(b).toBe(a);
+    const [a, b] = [client.connect(), client.connect()];
     await Promise.all([a, b, client.connect()]);
     expect(relay.sockets).toHaveLength(1);
+    // StrictMode: effect, cleanup, effect again.
+    await client.disconnect();
+    await Promise.all([client.connect(), client.connect()]);
+    expect(relay.open).toHaveLength(1);
+    expect(client.state).toBe('connected');
+  });
+
+  it('reconnects on its own after a drop, with resubscribe and caughtUp', async () => {
+    const { client, relay, states } = setup();
+    const room = client.room('lobby');
+    const got: string[] = [];
+    room.on('message', (m: ChatMessage) => got.push(m.body));
     await client.connect();
+    relay.publish('/topic/room.lobby', { id: 'bob' }, 'one');
+    await until(() => got.length === 1);
+    const caughtUp = next(client, 'caughtUp');
+    relay.last.drop();
+    await caughtUp;
+    expect(client.caughtUp).toBe(true);
+    expect(states).toEqual(['connecting', 'connected', 'reconnecting', 'connected']);
+    const subscribe = relay.last.frames.find((f) => f.command === 'SUBSCRIBE');
+    expect(subscribe?.headers).toMatchObject({ 'parley-since': '1', 'parley-epoch': 'e1' });
+    expect(subscribe?.headers['receipt']).toBeDefined();
+    relay.publish('/topic/room.lobby', { id: 'bob' }, 'two');
+    await until(() => got.length === 2);
+    expect(got).toEqual(['one', 'two']);
+  });
+
+  it('resyncs a room from history when the relay cannot replay, once', async () => {
+    const { client, relay } = setup();
+    const room = client.room('lobby');
+    const got: string[] = [];
+    const resyncs: ResyncEvent[] = [];
+    room.on('message', (m) => got.push(m.body));
+    room.on('resync', (e) => resyncs.push(e));
+    await client.connect();
+    relay.publish('/topic/room.lobby', { id: 'bob' }, 'old');
+    await until(() => got.length === 1);
+    relay.last.drop();
+    relay.restart('e2');
+    relay.recovered = false;
+    relay.publish('/topic/room.lobby', { id: 'bob' }, 'while away');
+    await next(client, 'caughtUp');
+    expect(resyncs).toHaveLength(1);
+    expect(resyncs[0]?.epoch).toBe('e2');
+    expect(resyncs[0]?.messages.map((m) => m.body)).toEqual(['while away']);
+    relay.publish('/topic/room.lobby', { id: 'bob' }, 'live');
+    await until(() => got.includes('live'));
+    expect(got).toEqual(['old', 'live']);
+  });
+
+  it('refuses a static token for good: failed, no retry, connect() rejects', async () => {
+    const { client, relay } = setup({ token: 'bad' });
+    const failed = next(client, 'failed');
+    await expect(client.connect()).rejects.toMatchObject({ reason: 'token-invalid' });
+    expect((await failed).error.reason).toBe('token-invalid');
+    expect(client.state).toBe('failed');
+    await tick(80);
     expect(relay.sockets).toHaveLength(1);
   });
 
-  it('connects again after a disconnect in progress finishes', async () => {
-    const { client, relay, states } = setup();
-    await client.connect();
-    const down = client.disconnect();
-    const up = client.connect();
-    await Promise.all([down, up]);
-    expect(client.state).toBe('connected');
+  it('gives a token provider one more try after a refusal, then fails', async () => {
+    const token = vi.fn(() => 'bad');
+    const { client, relay } = setup({ token });
+    await expect(client.connect()).rejects.toMatchObject({ reason: 'token-invalid' });
+    expect(token).toHaveBeenCalledTimes(2);
     expect(relay.sockets).toHaveLength(2);
-    expect(states).toEqual([
-      'connecting',
-      'connected',
-      'disconnecting',
-      'disconnected',
-      'connecting',
-      'connected',
-    ]);
+    await tick(80);
+    expect(relay.sockets).toHaveLength(2);
   });
 
-  it('resolves even when a state listener disconnects right away', async () => {
-    const { client } = setup();
-    client.on('state', ({ newState }) => {
-      if (newState === 'connected') void client.disconnect();
+  it('stops at once when the provider throws UnauthorizedError, opening no socket', async () => {
+    const { client, relay } = setup({
+      token: () => Promise.reject(new UnauthorizedError('logged out')),
     });
-    await client.connect();
-    await until(() => client.state === 'disconnected');
-  });
-});
-
-describe('disconnect()', () => {
-  it('sends DISCONNECT, waits for the receipt and ends disconnected with no reason', async () => {
-    const { client, relay, states } = setup();
-    await client.connect();
-    const disconnected = next(client, 'disconnected');
-    await client.disconnect();
-    expect(client.state).toBe('disconnected');
-    expect(states).toEqual(['connecting', 'connected', 'disconnecting', 'disconnected']);
-    expect(relay.last.frames.at(-1)).toMatchObject({ command: 'DISCONNECT' });
-    expect(relay.last.frames.at(-1)?.headers['receipt']).toBeTruthy();
-    expect(await disconnected).toEqual({});
-  });
-
-  it('resolves at once when already disconnected, and shares an in-flight disconnect', async () => {
-    const { client } = setup();
-    await client.disconnect();
-    await client.connect();
-    const a = client.disconnect();
-    expect(client.disconnect()).toBe(a);
-    await a;
-  });
-
-  it('aborts a pending connect()', async () => {
-    const { client, states } = setup();
-    const connecting = client.connect();
-    const stopped = client.disconnect();
-    await expect(connecting).rejects.toMatchObject({ reason: 'aborted' });
-    await stopped;
-    expect(client.state).toBe('disconnected');
-    expect(states).toEqual(['connecting', 'disconnecting', 'disconnected']);
-  });
-
-  it('aborts a connect() still waiting for the token', async () => {
-    let release!: (token: string) => void;
-    const { client, relay } = setup({ token: () => new Promise<string>((r) => (release = r)) });
-    const connecting = client.connect();
-    await tick();
-    await client.disconnect();
-    release('late');
-    await expect(connecting).rejects.toMatchObject({ reason: 'aborted' });
-    await tick(20);
+    await expect(client.connect()).rejects.toMatchObject({ reason: 'unauthorized' });
+    expect(client.state).toBe('failed');
     expect(relay.sockets).toHaveLength(0);
-    expect(client.state).toBe('disconnected');
   });
 
-  it('drops the socket when the relay never confirms DISCONNECT', async () => {
+  it('retries other provider errors with backoff', async () => {
+    let calls = 0;
+    const { client, relay } = setup({
+      token: () => {
+        calls++;
+        if (calls < 3) throw new Error('token server down');
+        return 'alice';
+      },
+    });
+    const errors: string[] = [];
+    client.on('error', (e) => errors.push(e.reason));
+    await client.connect();
+    expect(calls).toBe(3);
+    expect(errors).toEqual(['token-unavailable', 'token-unavailable']);
+    expect(relay.sockets).toHaveLength(1);
+  });
+
+  it('reconnects promptly but spread after server-shutdown, within parley-reconnect-after', async () => {
+    const { client, relay } = setup({
+      random: () => 0.99,
+      reconnect: { ...fast, initialDelayMs: 60_000 },
+    });
+    await client.connect();
+    const started = Date.now();
+    relay.fail(relay.last, 'server-shutdown', 'stopping', { 'parley-reconnect-after': '40' });
+    await until(() => relay.sockets.length === 2 && client.state === 'connected');
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('moves to the next URL after a lost connection', async () => {
     const relay = new FakeRelay();
-    relay.ignoreDisconnect = true;
-    const client = new ParleyClient({
-      url: URL,
-      token: 'alice',
-      factory: relay.factory,
-      heartbeatMs: 0,
-      connectTimeoutMs: 0,
-      disconnectGraceMs: 30,
-      debug: undefined,
+    const urls: string[] = [];
+    const { client } = setup({
+      url: ['ws://a/ws', 'ws://b/ws'],
+      webSocketFactory: (url, p) => {
+        urls.push(url);
+        return relay.factory(url, p);
+      },
+    });
+    const connected: string[] = [];
+    client.on('connected', (e) => connected.push(e.url));
+    await client.connect();
+    relay.last.drop();
+    await until(() => connected.length === 2);
+    expect(connected).toEqual(['ws://a/ws', 'ws://b/ws']);
+  });
+
+  it('waits while offline and reconnects at once when online or visible', async () => {
+    const { env, fire } = fakeEnvironment();
+    const { client, relay } = setup({
+      environment: env,
+      random: () => 0.99,
+      reconnect: { ...fast, initialDelayMs: 60_000, maxDelayMs: 60_000 },
     });
     await client.connect();
-    await client.disconnect();
-    expect(client.state).toBe('disconnected');
-    expect(relay.last.readyState).toBe(3);
+    fire('offline');
+    relay.refuseConnections = true;
+    relay.last.drop();
+    await tick(50);
+    expect(client.state).toBe('reconnecting');
+    expect(relay.sockets).toHaveLength(1);
+    relay.refuseConnections = false;
+    fire('online');
+    await until(() => client.state === 'connected');
+    expect(relay.sockets).toHaveLength(2);
+    // Down again with a minute of backoff ahead: becoming visible skips the wait.
+    relay.last.drop();
+    await tick(30);
+    expect(client.state).toBe('reconnecting');
+    expect(relay.sockets).toHaveLength(2);
+    fire('visible');
+    await until(() => client.state === 'connected');
   });
 });
 
-describe('connection loss', () => {
-  it('ends disconnected with connection-closed and emits error', async () => {
-    const { client, relay, states } = setup();
-    await client.connect();
-    const error = next(client, 'error');
-    const disconnected = next(client, 'disconnected');
-    relay.last.drop();
-    expect(await disconnected).toMatchObject({ reason: 'connection-closed' });
-    expect((await error).reason).toBe('connection-closed');
-    expect(states).toEqual(['connecting', 'connected', 'disconnected']);
-  });
-
-  it('reports an ERROR frame that arrives while connected', async () => {
+describe('outbox', () => {
+  it('queues sends made while not connected and flushes them in order after connect', async () => {
     const { client, relay } = setup();
-    await client.connect();
-    const disconnected = next(client, 'disconnected');
-    relay.fail(relay.last, 'token-expired', 'token expired at 12:00');
-    expect(await disconnected).toEqual({
-      reason: 'token-expired',
-      message: 'token expired at 12:00',
-    });
-    expect(client.state).toBe('disconnected');
-  });
-});
-
-describe('rooms', () => {
-  it('returns the same Room for the same id and validates ids', () => {
-    const { client } = setup();
-    expect(client.room('lobby')).toBe(client.room('lobby'));
-    expect(client.room('lobby').destination).toBe('/topic/room.lobby');
-    expect(() => client.room('a/b')).toThrow(
-      expect.objectContaining({ reason: 'invalid-argument' }),
-    );
-  });
-
-  it('rejects send() with not-connected while disconnected', async () => {
-    const { client } = setup();
-    await expect(client.room('lobby').send('hi')).rejects.toMatchObject({
-      reason: 'not-connected',
-    });
-    await expect(client.room('lobby').send('hi')).rejects.toBeInstanceOf(ParleyError);
-  });
-
-  it('sends JSON and text with content types, resolving on the RECEIPT', async () => {
-    const { client, relay } = setup();
-    await client.connect();
-    await client.room('lobby').send({ text: '안녕하세요' });
-    await client.room('lobby').send('plain', { 'x-thread': '7' });
-    const sends = relay.last.frames.filter((f) => f.command === 'SEND');
-    expect(sends).toHaveLength(2);
-    expect(sends[0]).toMatchObject({
-      headers: { destination: '/topic/room.lobby', 'content-type': 'application/json' },
-      body: '{"text":"안녕하세요"}',
-    });
-    expect(sends[1]).toMatchObject({
-      headers: { 'content-type': 'text/plain;charset=utf-8', 'x-thread': '7' },
-      body: 'plain',
-    });
-    expect(sends[0]?.headers['receipt']).not.toBe(sends[1]?.headers['receipt']);
-  });
-
-  it('rejects a refused send with the relay reason', async () => {
-    const { client } = setup();
-    await client.connect();
-    await expect(client.room('forbidden').send('x')).rejects.toMatchObject({ reason: 'forbidden' });
-    expect(client.state).toBe('disconnected');
-  });
-
-  it('rejects pending sends when the connection drops', async () => {
-    const { client, relay } = setup();
-    await client.connect();
-    relay.handle = () => {}; // the relay stops answering
-    const sending = client.room('lobby').send('lost?');
-    relay.last.drop();
-    await expect(sending).rejects.toMatchObject({ reason: 'connection-closed' });
-  });
-
-  it('subscribes with the first listener, maps messages, and unsubscribes with the last', async () => {
-    const { client, relay } = setup();
-    await client.connect();
     const room = client.room('lobby');
-    const received: ChatMessage[] = [];
-    const offA = room.on('message', (m) => received.push(m));
-    const offB = room.on('message', () => {});
-    const subscribes = relay.last.frames.filter((f) => f.command === 'SUBSCRIBE');
-    expect(subscribes).toHaveLength(1);
-    expect(subscribes[0]?.headers['destination']).toBe('/topic/room.lobby');
-
-    relay.publish('/topic/room.lobby', { id: 'bob', name: 'Bob' }, '{"text":"hi"}', {
-      'content-type': 'application/json',
-    });
-    await until(() => received.length === 1);
-    const [message] = received;
-    expect(message).toMatchObject({
-      room: 'lobby',
-      sender: { id: 'bob', name: 'Bob' },
-      offset: 1,
-      epoch: 'e1',
-    });
-    expect(message?.json()).toEqual({ text: 'hi' });
-    expect(message?.timestamp).toBeInstanceOf(Date);
-
-    offA();
-    expect(relay.last.frames.some((f) => f.command === 'UNSUBSCRIBE')).toBe(false);
-    offB();
-    expect(relay.last.frames.at(-1)).toMatchObject({
-      command: 'UNSUBSCRIBE',
-      headers: { id: subscribes[0]?.headers['id'] },
-    });
-  });
-
-  it('delivers the client’s own messages back to it', async () => {
-    const { client } = setup();
+    const statuses: string[] = [];
+    client.on('outbox', (m) => statuses.push(`${m.body}:${m.status}`));
+    const a = room.send('a');
+    const b = room.send('b');
+    expect(a.outgoing.status).toBe('pending');
+    expect(client.pendingMessages).toBe(2);
     await client.connect();
-    const room = client.room('echo');
-    const got = new Promise<ChatMessage>((resolve) => room.on('message', resolve));
-    await room.send({ n: 1 });
-    expect((await got).sender.id).toBe('alice');
+    const [ra, rb] = await Promise.all([a, b]);
+    expect(rb.offset).toBe(ra.offset + 1);
+    const sends = relay.last.frames.filter((f) => f.command === 'SEND');
+    expect(sends.map((f) => f.body)).toEqual(['a', 'b']);
+    expect(sends[0]?.headers['parley-client-id']).toBe(a.clientId);
+    expect(statuses).toEqual(['a:pending', 'b:pending', 'a:sent', 'b:sent']);
   });
 
-  it('subscribes a room with listeners on connect, and again after a reconnect', async () => {
+  it('resends a message whose receipt was lost with the same client id', async () => {
     const { client, relay } = setup();
-    const received: string[] = [];
-    client.room('lobby').on('message', (m) => received.push(m.body));
     await client.connect();
-    expect(relay.sockets[0]?.frames.map((f) => f.command)).toEqual(['CONNECT', 'SUBSCRIBE']);
+    relay.last.drop(); // lost before anything: the send below waits
+    const p = client.room('lobby').send('x');
+    await p;
+    const ids = relay.sockets.flatMap((s) =>
+      s.frames.filter((f) => f.command === 'SEND').map((f) => f.headers['parley-client-id']),
+    );
+    expect(ids).toEqual([p.clientId]);
+  });
 
-    relay.sockets[0]?.drop();
-    await until(() => client.state === 'disconnected');
+  it('fails a refused send at once without retrying it', async () => {
+    const { client, relay } = setup();
     await client.connect();
-    expect(relay.sockets[1]?.frames.map((f) => f.command)).toEqual(['CONNECT', 'SUBSCRIBE']);
+    const room = client.room('forbidden');
+    const p = room.send('no');
+    await expect(p).rejects.toMatchObject({ reason: 'forbidden' });
+    await until(() => client.state === 'connected' && relay.sockets.length === 2);
+    await tick(30);
+    const resent = relay.sockets[1]?.frames.filter((f) => f.command === 'SEND') ?? [];
+    expect(resent).toHaveLength(0);
+  });
 
-    relay.publish('/topic/room.lobby', { id: 'bob' }, 'again');
-    await until(() => received.length === 1);
-    expect(received).toEqual(['again']);
+  it('refuses with outbox-full past its bounds', async () => {
+    const { client } = setup({ outbox: { maxMessages: 1 } });
+    void client.room('lobby').send('1');
+    await expect(client.room('lobby').send('2')).rejects.toMatchObject({ reason: 'outbox-full' });
   });
 });
 
-describe('debug', () => {
-  it('logs the protocol with the token redacted', async () => {
-    const lines: string[] = [];
-    const { client } = setup({ token: 'secret-jwt', debug: (line) => lines.push(line) });
+describe('token refresh', () => {
+  it('refreshes in place before exp, without reconnecting', async () => {
+    let n = 0;
+    const token = () => jwt({ sub: 'alice', n: ++n, exp: Math.floor(Date.now() / 1000) + 2 });
+    const { client, relay } = setup({ token });
+    const refreshed = new Promise<ClientEvents['token']>((resolve) => {
+      client.on('token', (e) => e.inPlace && resolve(e));
+    });
     await client.connect();
-    const log = lines.join('\n');
-    expect(log).toContain('CONNECT');
-    expect(log).toContain('state connecting -> connected');
-    expect(log).not.toContain('secret-jwt');
+    await refreshed;
+    expect(relay.sockets).toHaveLength(1);
+    expect(relay.refreshedTokens).toHaveLength(1);
+  });
+
+  it('reconnects with a fresh token when refreshInPlace is off', async () => {
+    const token = () => jwt({ sub: 'alice', exp: Math.floor(Date.now() / 1000) + 2 });
+    const { client, relay } = setup({ token, refreshInPlace: false });
+    await client.connect();
+    await until(() => relay.sockets.length === 2 && client.state === 'connected', 'reconnect');
+    expect(relay.refreshedTokens).toHaveLength(0);
+  });
+
+  it('falls back to reconnecting on a relay without /parley/token', async () => {
+    const token = () => jwt({ sub: 'alice', exp: Math.floor(Date.now() / 1000) + 2 });
+    const relay = new FakeRelay();
+    relay.tokenRefreshUnsupported = true;
+    const { client } = setup({ token }, relay);
+    await client.connect();
+    await until(() => relay.sockets.length === 2 && client.state === 'connected', 'fallback');
+    expect(
+      relay.sockets[0]?.frames.filter((f) => f.headers['destination'] === '/parley/token'),
+    ).toHaveLength(1);
+  });
+});
+
+describe('dispose', () => {
+  it('releases every timer, listener and socket, and refuses later use', async () => {
+    vi.useFakeTimers();
+    const { env, subscribed } = fakeEnvironment();
+    const token = () => jwt({ sub: 'alice', exp: Math.floor(Date.now() / 1000) + 3600 });
+    const { client, relay } = setup({ environment: env, token, heartbeatMs: 1000 });
+    const pending = client.room('lobby').send('never');
+    const connecting = client.connect();
+    await vi.advanceTimersByTimeAsync(50);
+    await connecting;
+    expect(subscribed()).toBe(1);
+    expect(vi.getTimerCount()).toBeGreaterThan(0);
+    client.dispose();
+    await vi.advanceTimersByTimeAsync(50);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(subscribed()).toBe(0);
+    expect(relay.open).toHaveLength(0);
+    expect(() => client.room('x')).toThrow(ParleyError);
+    await expect(client.connect()).rejects.toMatchObject({ reason: 'disposed' });
+    expect(pending.outgoing.status).toBe('sent');
   });
 });

@@ -39,6 +39,9 @@ export type RelayReason = (typeof RELAY_REASONS)[number];
  * - `timeout`: the relay did not answer CONNECT within `connectTimeoutMs`.
  * - `aborted`: `disconnect()` was called while the operation was in flight.
  * - `invalid-argument`: a bad room id, header or body was passed in.
+ * - `outbox-full`: a send would take the outbox over `outbox.maxMessages` or `outbox.maxBytes`.
+ * - `unauthorized`: the token provider threw {@link UnauthorizedError}; the client is `failed`.
+ * - `disposed`: the client was disposed (pending sends fail with it; later calls throw it).
  * - `unknown`: the relay sent an ERROR frame without a reason this SDK knows.
  */
 export type ClientReason =
@@ -49,6 +52,9 @@ export type ClientReason =
   | 'timeout'
   | 'aborted'
   | 'invalid-argument'
+  | 'outbox-full'
+  | 'unauthorized'
+  | 'disposed'
   | 'unknown';
 
 /** Every reason a {@link ParleyError} can carry. */
@@ -90,6 +96,30 @@ export class ParleyError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.reason = reason;
     this.headers = options.headers ?? {};
+  }
+}
+
+/**
+ * Throw this from a token provider when the user is not allowed a token (logged out, banned):
+ * the client stops in state `failed` instead of retrying. Any other error from the provider is
+ * retried with backoff.
+ *
+ * @example
+ * ```ts
+ * const token = async () => {
+ *   const res = await fetch('/api/chat-token');
+ *   if (res.status === 401) throw new UnauthorizedError('logged out');
+ *   return res.text();
+ * };
+ * ```
+ */
+export class UnauthorizedError extends ParleyError {
+  /** @param message - why no token can be had */
+  constructor(
+    message = 'the token provider refused: not authorized',
+    options: ParleyErrorOptions = {},
+  ) {
+    super('unauthorized', message, options);
   }
 }
 

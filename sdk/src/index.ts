@@ -6,7 +6,7 @@
 export { createClient } from './client.js';
 export type { ParleyClient } from './client.js';
 export type { Room } from './room.js';
-export { ParleyError, isParleyError, RELAY_REASONS } from './errors.js';
+export { ParleyError, UnauthorizedError, isParleyError, RELAY_REASONS } from './errors.js';
 export type { ClientReason, ParleyErrorOptions, ParleyReason, RelayReason } from './errors.js';
 export type { Listener, Unsubscribe } from './emitter.js';
 export { ClientState } from './types.js';
@@ -16,10 +16,22 @@ export type {
   ClientOptions,
   ConnectedEvent,
   DisconnectedEvent,
+  EnvironmentLike,
+  FailedEvent,
+  HeartbeatStrategy,
   MessageBody,
+  OutboxOptions,
+  OutgoingMessage,
+  OutgoingStatus,
+  ReconnectOptions,
+  ReconnectingEvent,
+  ResyncEvent,
   RoomEvents,
   SendHeaders,
+  SendPromise,
+  SendReceipt,
   StateChange,
+  TokenRefreshedEvent,
   TokenSource,
   WebSocketFactory,
   WebSocketLike,

@@ -1,78 +1,98 @@
 import { describe, expect, it } from 'vitest';
+import type { InboundFrame } from './message.js';
+import { toChatMessage } from './message.js';
 import { SubscriptionRegistry } from './subscriptions.js';
 import type { SubscriptionTarget } from './subscriptions.js';
+import type { ResyncEvent } from './types.js';
 
-function target(log: string[], fail = false): SubscriptionTarget {
-  let n = 0;
+type Sub = {
+  headers: Record<string, string>;
+  deliver(frame: InboundFrame): void;
+  receipt?: (h: Record<string, string>) => void;
+};
+
+function target(): { t: SubscriptionTarget; subs: Sub[] } {
+  const subs: Sub[] = [];
   return {
-    subscribe(destination) {
-      if (fail) throw new Error('closing');
-      const id = `sub-${n++}`;
-      log.push(`+${destination}=${id}`);
-      return id;
-    },
-    unsubscribe(id) {
-      log.push(`-${id}`);
+    subs,
+    t: {
+      subscribe(_d, handler, headers = {}, onReceipt) {
+        subs.push({ headers, deliver: handler, ...(onReceipt && { receipt: onReceipt }) });
+        return `sub-${subs.length}`;
+      },
+      unsubscribe() {},
     },
   };
 }
 
+const frame = (offset: number, epoch = 'e1', extra: Record<string, string> = {}): InboundFrame => ({
+  headers: {
+    'message-id': `${epoch}-${offset}`,
+    'parley-offset': String(offset),
+    'parley-epoch': epoch,
+    'parley-sender': 'bob',
+    ...extra,
+  },
+  body: `m${offset}`,
+});
+
+function registry(page: string[] = []) {
+  const got: string[] = [];
+  const resyncs: ResyncEvent[] = [];
+  let caughtUp = 0;
+  const reg = new SubscriptionRegistry({
+    history: () =>
+      Promise.resolve({
+        epoch: 'e2',
+        messages: page.map((b, i) => toChatMessage('r', { ...frame(i + 1, 'e2'), body: b })),
+      }),
+    caughtUp: () => caughtUp++,
+  });
+  reg.add('/topic/room.r', {
+    decode: (f) => toChatMessage('r', f),
+    message: (m) => got.push(m.body),
+    resync: (e) => resyncs.push(e),
+  });
+  return { reg, got, resyncs, caughtUp: () => caughtUp };
+}
+
 describe('SubscriptionRegistry', () => {
-  it('subscribes on attach what was added while detached', () => {
-    const log: string[] = [];
-    const registry = new SubscriptionRegistry();
-    registry.add('/topic/room.a', () => {});
-    expect(log).toEqual([]);
-    registry.attach(target(log));
-    expect(log).toEqual(['+/topic/room.a=sub-0']);
+  it('resumes after its cursor and drops a replay overlapping what was seen', () => {
+    const { reg, got, caughtUp } = registry();
+    const first = target();
+    reg.attach(first.t);
+    expect(first.subs[0]?.headers).toEqual({});
+    first.subs[0]?.receipt?.({});
+    expect(caughtUp()).toBe(1);
+    first.subs[0]?.deliver(frame(1));
+    first.subs[0]?.deliver(frame(2));
+    reg.detach();
+    first.subs[0]?.deliver(frame(3)); // late frame of the old connection: ignored
+    const second = target();
+    reg.attach(second.t);
+    expect(second.subs[0]?.headers).toEqual({ 'parley-since': '2', 'parley-epoch': 'e1' });
+    for (const o of [2, 3, 3, 4]) second.subs[0]?.deliver(frame(o));
+    second.subs[0]?.deliver(frame(0, 'e1', { 'message-id': 'typing' }));
+    second.subs[0]?.receipt?.({ 'parley-recovered': 'true' });
+    expect(got).toEqual(['m1', 'm2', 'm3', 'm4', 'm0']);
+    expect(caughtUp()).toBe(2);
   });
 
-  it('subscribes at once while attached and unsubscribes on remove', () => {
-    const log: string[] = [];
-    const registry = new SubscriptionRegistry();
-    registry.attach(target(log));
-    const remove = registry.add('/topic/room.a', () => {});
-    remove();
-    remove();
-    expect(log).toEqual(['+/topic/room.a=sub-0', '-sub-0']);
-    expect(registry.destinations()).toEqual([]);
-  });
-
-  it('resubscribes everything after detach and a new attach', () => {
-    const first: string[] = [];
-    const second: string[] = [];
-    const registry = new SubscriptionRegistry();
-    registry.add('/topic/room.a', () => {});
-    registry.add('/topic/room.b', () => {});
-    registry.attach(target(first));
-    registry.detach();
-    registry.attach(target(second));
-    expect(second).toEqual(['+/topic/room.a=sub-0', '+/topic/room.b=sub-1']);
-  });
-
-  it('does not send UNSUBSCRIBE for a subscription of an old connection', () => {
-    const log: string[] = [];
-    const registry = new SubscriptionRegistry();
-    registry.attach(target(log));
-    const remove = registry.add('/topic/room.a', () => {});
-    registry.detach();
-    remove();
-    expect(log).toEqual(['+/topic/room.a=sub-0']);
-  });
-
-  it('keeps the entry when subscribing fails, for the next connect', () => {
-    const log: string[] = [];
-    const registry = new SubscriptionRegistry();
-    registry.attach(target(log, true));
-    registry.add('/topic/room.a', () => {});
-    registry.detach();
-    registry.attach(target(log));
-    expect(log).toEqual(['+/topic/room.a=sub-0']);
-  });
-
-  it('refuses the same destination twice', () => {
-    const registry = new SubscriptionRegistry();
-    registry.add('/topic/room.a', () => {});
-    expect(() => registry.add('/topic/room.a', () => {})).toThrow(/already/);
+  it('resyncs from history on parley-recovered:false and on a parley-gap mark', async () => {
+    const { reg, resyncs, caughtUp } = registry(['a', 'b']);
+    const first = target();
+    reg.attach(first.t);
+    first.subs[0]?.deliver(frame(7));
+    reg.detach();
+    const second = target();
+    reg.attach(second.t);
+    second.subs[0]?.receipt?.({ 'parley-recovered': 'false', 'parley-epoch': 'e2' });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(resyncs.map((e) => e.messages.map((m) => m.body))).toEqual([['a', 'b']]);
+    expect(caughtUp()).toBe(1);
+    expect(reg.cursor('/topic/room.r')).toEqual({ epoch: 'e2', offset: 2 });
+    second.subs[0]?.deliver(frame(5, 'e2', { 'parley-gap': '3-4' }));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(resyncs).toHaveLength(2);
   });
 });

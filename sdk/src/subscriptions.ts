@@ -1,43 +1,107 @@
+import type { HistoryPage } from './history.js';
 import type { InboundFrame } from './message.js';
+import { ResumeState } from './resume.js';
+import type { Stamps } from './resume.js';
+import type { ChatMessage, ResyncEvent } from './types.js';
 
 /** Receives the MESSAGE frames of one destination. @internal */
 export type FrameHandler = (frame: InboundFrame) => void;
 
 /** Where subscriptions go while connected: the live session. @internal */
 export interface SubscriptionTarget {
-  /** Sends SUBSCRIBE; returns the subscription id. */
-  subscribe(destination: string, handler: FrameHandler): string;
+  /** Sends SUBSCRIBE (with extra headers and a receipt callback); returns the subscription id. */
+  subscribe(
+    destination: string,
+    handler: FrameHandler,
+    headers?: Record<string, string>,
+    onReceipt?: (headers: Readonly<Record<string, string>>) => void,
+  ): string;
   /** Sends UNSUBSCRIBE. */
   unsubscribe(id: string): void;
 }
 
+/** What one subscriber (a room) gets. @internal */
+export interface SubscriptionHooks {
+  /** Turns a MESSAGE frame into a chat message. */
+  decode(frame: InboundFrame): ChatMessage;
+  /** A message that was not seen before. */
+  message(m: ChatMessage): void;
+  /** The relay could not fill the gap: here is the newest page instead. */
+  resync(event: ResyncEvent): void;
+}
+
+/** What the registry needs from the client. @internal */
+export interface RegistryDeps {
+  /** The newest page of a destination's history (over the live connection). */
+  history(destination: string): Promise<HistoryPage>;
+  /** Every subscription of the current connection has resumed or resynced. */
+  caughtUp(): void;
+}
+
 interface Entry {
-  handler: FrameHandler;
+  readonly destination: string;
+  readonly hooks: SubscriptionHooks;
+  readonly resume: ResumeState;
   id: string | undefined;
+  /** Subscribed on an earlier connection: a reconnect must recover what it missed. */
+  wasLive: boolean;
+  /** A resync is owed (asked for, not yet done). */
+  needsResync: boolean;
+  syncing: boolean;
+}
+
+/** The fields {@link ResumeState} reads, from a chat message. @internal */
+export function stampsOf(m: ChatMessage): Stamps {
+  return {
+    offset: m.offset,
+    epoch: m.epoch,
+    id: m.id,
+    sender: m.sender.id,
+    clientId: m.headers['parley-client-id'],
+  };
 }
 
 /**
- * The destinations the app wants, kept across connections: each is subscribed when added while
- * connected, and again on every connect. (The reliability layer keeps the last offset per entry
- * here to resume from.)
+ * The destinations the app wants, kept across connections, each with its resume cursor. On
+ * every connect each is subscribed again with `parley-since`/`parley-epoch` and a receipt;
+ * messages at or below the cursor, and repeats by id, are dropped; when the relay answers
+ * `parley-recovered:false` (or a message says `parley-gap`), the newest page of history is
+ * fetched and handed to the subscriber as a resync. When every subscription of a connection
+ * has got its receipt (and any resync), {@link RegistryDeps.caughtUp} is called.
  *
  * @internal
  */
 export class SubscriptionRegistry {
   readonly #entries = new Map<string, Entry>();
+  readonly #deps: RegistryDeps;
   #target: SubscriptionTarget | undefined;
+  #generation = 0;
+  #waiting = new Set<Entry>();
+
+  constructor(deps: RegistryDeps) {
+    this.#deps = deps;
+  }
 
   /** Adds `destination`; returns the function that removes it (and unsubscribes if live). */
-  add(destination: string, handler: FrameHandler): () => void {
+  add(destination: string, hooks: SubscriptionHooks): () => void {
     if (this.#entries.has(destination)) {
       throw new Error(`@parley/sdk: ${destination} is already subscribed`);
     }
-    const entry: Entry = { handler, id: undefined };
+    const entry: Entry = {
+      destination,
+      hooks,
+      resume: new ResumeState(),
+      id: undefined,
+      wasLive: false,
+      needsResync: false,
+      syncing: false,
+    };
     this.#entries.set(destination, entry);
-    if (this.#target) this.#subscribe(this.#target, destination, entry);
+    if (this.#target) this.#subscribe(this.#target, entry, this.#generation);
     return () => {
       if (this.#entries.get(destination) !== entry) return;
       this.#entries.delete(destination);
+      this.#done(entry, this.#generation);
       if (this.#target && entry.id !== undefined) this.#target.unsubscribe(entry.id);
       entry.id = undefined;
     };
@@ -45,14 +109,22 @@ export class SubscriptionRegistry {
 
   /** Subscribes every destination on `target` (called on connect). */
   attach(target: SubscriptionTarget): void {
+    const generation = ++this.#generation;
     this.#target = target;
-    for (const [destination, entry] of this.#entries) this.#subscribe(target, destination, entry);
+    this.#waiting = new Set(this.#entries.values());
+    if (this.#waiting.size === 0) this.#deps.caughtUp();
+    for (const entry of [...this.#entries.values()]) this.#subscribe(target, entry, generation);
   }
 
   /** Forgets the live subscriptions (called when the connection ends or starts closing). */
   detach(): void {
+    this.#generation++;
     this.#target = undefined;
-    for (const entry of this.#entries.values()) entry.id = undefined;
+    this.#waiting.clear();
+    for (const entry of this.#entries.values()) {
+      entry.id = undefined;
+      entry.syncing = false;
+    }
   }
 
   /** The destinations currently wanted. */
@@ -60,12 +132,74 @@ export class SubscriptionRegistry {
     return [...this.#entries.keys()];
   }
 
-  #subscribe(target: SubscriptionTarget, destination: string, entry: Entry): void {
+  /** The resume cursor of `destination`, if it has seen a stored message. */
+  cursor(destination: string): { epoch: string; offset: number } | undefined {
+    return this.#entries.get(destination)?.resume.cursor;
+  }
+
+  #subscribe(target: SubscriptionTarget, entry: Entry, generation: number): void {
+    const resuming = entry.wasLive;
     try {
-      entry.id = target.subscribe(destination, entry.handler);
+      entry.id = target.subscribe(
+        entry.destination,
+        (frame) => this.#onFrame(entry, frame, generation),
+        entry.resume.resumeHeaders(),
+        (receipt) => this.#onReceipt(entry, receipt, resuming, generation),
+      );
+      entry.wasLive = true;
     } catch {
       // The connection is going away; the next connect subscribes again.
       entry.id = undefined;
     }
+  }
+
+  #onFrame(entry: Entry, frame: InboundFrame, generation: number): void {
+    if (generation !== this.#generation || this.#entries.get(entry.destination) !== entry) return;
+    const m = entry.hooks.decode(frame);
+    if (entry.resume.accept(stampsOf(m)) === 'duplicate') return;
+    entry.hooks.message(m);
+    if (m.headers['parley-gap'] !== undefined) {
+      entry.needsResync = true;
+      void this.#resync(entry, generation);
+    }
+  }
+
+  #onReceipt(
+    entry: Entry,
+    receipt: Readonly<Record<string, string>>,
+    resuming: boolean,
+    generation: number,
+  ): void {
+    if (generation !== this.#generation) return;
+    // Resumed with nothing seen before: what was missed cannot be asked for by offset.
+    const lost = receipt['parley-recovered'] === 'false' || (resuming && !entry.resume.cursor);
+    if (lost) entry.needsResync = true;
+    if (entry.needsResync) void this.#resync(entry, generation);
+    else this.#done(entry, generation);
+  }
+
+  async #resync(entry: Entry, generation: number): Promise<void> {
+    if (entry.syncing) return;
+    entry.syncing = true;
+    try {
+      const page = await this.#deps.history(entry.destination);
+      if (generation !== this.#generation || this.#entries.get(entry.destination) !== entry) return;
+      entry.needsResync = false;
+      for (const m of page.messages) entry.resume.accept(stampsOf(m));
+      if (page.messages.length > 0 || entry.resume.cursor) {
+        entry.hooks.resync({ messages: page.messages, epoch: page.epoch });
+      }
+    } catch {
+      // The connection ended before the page came: the next connect resyncs again.
+      return;
+    } finally {
+      entry.syncing = false;
+    }
+    this.#done(entry, generation);
+  }
+
+  #done(entry: Entry, generation: number): void {
+    if (generation !== this.#generation || !this.#waiting.delete(entry)) return;
+    if (this.#waiting.size === 0) this.#deps.caughtUp();
   }
 }

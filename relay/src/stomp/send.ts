@@ -43,5 +43,7 @@ export function publishInput(
     // A body that is not UTF-8 can only travel in binary WebSocket messages, however it arrived.
     ...((binary || !isUtf8(frame.body)) && { binary: true }),
     ...(kind === 'typing' && { ephemeral: true }),
+    // Idempotent SEND: the broker publishes a (sender, destination, client id) once per window.
+    ...(clientId !== undefined && { clientId }),
   };
 }

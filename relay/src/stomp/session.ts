@@ -21,6 +21,7 @@ import { isQueue } from './hub.js';
 import type { Hub, LocalSubscription, MessageSink } from './hub.js';
 import { deliveryFrame, directMessage } from './message-frame.js';
 import { publishInput } from './send.js';
+import { sendReceipt } from './send-receipt.js';
 import { negotiateHeartbeat, negotiateVersion } from './negotiate.js';
 import { TokenBucket } from './rate-limit.js';
 import { SessionSubscriptions } from './session-subscriptions.js';
@@ -399,17 +400,10 @@ export class Session implements MessageSink {
       this.binaryFrames?.has(frame) === true,
     );
     const publish = (): Promise<ReceiptHeaders> =>
-      this.ctx.broker
-        .publish(input)
-        .then((m) => {
-          if (this.ctx.metrics) this.ctx.metrics.published++;
-          return m;
-        })
-        .then((m): ReceiptHeaders => [
-          ['parley-offset', String(m.offset)],
-          ['parley-epoch', m.epoch],
-          ['parley-message-id', m.id],
-        ]);
+      this.ctx.broker.publish(input).then((m) => {
+        if (this.ctx.metrics && !m.duplicate) this.ctx.metrics.published++;
+        return sendReceipt(m);
+      });
     return isQueue(input.destination)
       ? () => this.ctx.hub.prepareQueue(input.destination).then(publish)
       : publish;

@@ -121,6 +121,18 @@ export class FakeRelay {
   refuseConnections = false;
   /** Don't answer DISCONNECT (to test the grace timeout). */
   ignoreDisconnect = false;
+  /** What a resuming SUBSCRIBE's RECEIPT says (`parley-recovered`). */
+  recovered = true;
+  /** Answer `SEND /parley/token` with ERROR destination-invalid, as relays without it do. */
+  tokenRefreshUnsupported = false;
+  /** Tokens swapped in place, in order. */
+  readonly refreshedTokens: string[] = [];
+  /** Every message stored per destination (for history pages). */
+  readonly stored = new Map<
+    string,
+    Array<{ offset: number; sender: string; body: string; id: string }>
+  >();
+  epoch = 'e1';
   readonly #offsets = new Map<string, number>();
   #messageIds = 0;
 
@@ -129,6 +141,18 @@ export class FakeRelay {
     this.sockets.push(socket);
     return socket;
   };
+
+  /** Sockets not closed yet. */
+  get open(): FakeSocket[] {
+    return this.sockets.filter((s) => s.readyState < 3);
+  }
+
+  /** Forgets history and offsets, as a restarted relay with the embedded broker does. */
+  restart(epoch: string): void {
+    this.epoch = epoch;
+    this.#offsets.clear();
+    this.stored.clear();
+  }
 
   /** The most recent socket. */
   get last(): FakeSocket {
@@ -158,6 +182,9 @@ export class FakeRelay {
     const offset = (this.#offsets.get(destination) ?? 0) + 1;
     this.#offsets.set(destination, offset);
     const id = `m-${++this.#messageIds}`;
+    const list = this.stored.get(destination) ?? [];
+    list.push({ offset, sender: sender.id, body, id });
+    this.stored.set(destination, list);
     for (const socket of this.sockets) {
       for (const [subscription, subscribed] of socket.subscriptions) {
         if (subscribed !== destination) continue;
@@ -172,7 +199,7 @@ export class FakeRelay {
             ...(sender.name === undefined ? {} : { 'parley-sender-name': sender.name }),
             'parley-timestamp': String(Date.UTC(2025, 0, 1) + offset),
             'parley-offset': String(offset),
-            'parley-epoch': 'e1',
+            'parley-epoch': this.epoch,
           },
           body,
         );
@@ -197,21 +224,87 @@ export class FakeRelay {
         socket.deliver('CONNECTED', { version: '1.2', 'heart-beat': '0,0', server: 'fake-relay' });
         return;
       }
-      case 'SUBSCRIBE':
-        socket.subscriptions.set(headers['id'] ?? '', headers['destination'] ?? '');
+      case 'SUBSCRIBE': {
+        const destination = headers['destination'] ?? '';
+        socket.subscriptions.set(headers['id'] ?? '', destination);
+        if (receipt !== undefined && headers['parley-since'] !== undefined) {
+          const last = this.#offsets.get(destination) ?? 0;
+          socket.deliver('RECEIPT', {
+            'receipt-id': receipt,
+            'parley-recovered': String(this.recovered),
+            'parley-offset': String(last),
+            'parley-epoch': this.epoch,
+          });
+          return;
+        }
         break;
+      }
       case 'UNSUBSCRIBE':
         socket.subscriptions.delete(headers['id'] ?? '');
         break;
       case 'SEND': {
         const destination = headers['destination'] ?? '';
+        if (destination === '/parley/token') {
+          if (this.tokenRefreshUnsupported) {
+            return this.fail(socket, 'destination-invalid', 'unknown destination /parley/token', {
+              ...(receipt === undefined ? {} : { 'receipt-id': receipt }),
+            });
+          }
+          this.refreshedTokens.push(frame.body);
+          if (receipt !== undefined) socket.deliver('RECEIPT', { 'receipt-id': receipt });
+          return;
+        }
+        if (destination === '/parley/history') {
+          const target = headers['parley-target'] ?? '';
+          const page = {
+            destination: target,
+            epoch: this.epoch,
+            messages: (this.stored.get(target) ?? [])
+              .slice(-Number(headers['parley-limit'] ?? 50))
+              .map((m) => ({
+                id: m.id,
+                destination: target,
+                offset: m.offset,
+                epoch: this.epoch,
+                timestamp: Date.UTC(2025, 0, 1) + m.offset,
+                sender: m.sender,
+                headers: { 'content-type': 'text/plain' },
+                body: m.body,
+                encoding: 'utf8',
+              })),
+          };
+          for (const [subscription, subscribed] of socket.subscriptions) {
+            if (subscribed !== headers['reply-to']) continue;
+            socket.deliver(
+              'MESSAGE',
+              {
+                destination: subscribed,
+                subscription,
+                'message-id': `h-${++this.#messageIds}`,
+                'content-type': 'application/json',
+                'parley-kind': 'history',
+                'parley-request-id': headers['parley-request-id'] ?? '',
+              },
+              JSON.stringify(page),
+            );
+          }
+          return;
+        }
         if (destination.includes('forbidden')) {
           return this.fail(socket, 'forbidden', `no pub permission for ${destination}`, {
             ...(receipt === undefined ? {} : { 'receipt-id': receipt }),
           });
         }
         const { receipt: _r, destination: _d, 'content-length': _l, ...user } = headers;
-        if (receipt !== undefined) socket.deliver('RECEIPT', { 'receipt-id': receipt });
+        const offset = (this.#offsets.get(destination) ?? 0) + 1;
+        if (receipt !== undefined) {
+          socket.deliver('RECEIPT', {
+            'receipt-id': receipt,
+            'parley-offset': String(offset),
+            'parley-epoch': this.epoch,
+            'parley-message-id': `m-${this.#messageIds + 1}`,
+          });
+        }
         this.publish(destination, socket.user ?? { id: '?' }, frame.body, user);
         return;
       }

@@ -1,0 +1,118 @@
+import { DEFAULTS } from './defaults.js';
+import { resolveEnvironment } from './environment.js';
+import type { OutboxLimits } from './outbox.js';
+import type { SessionOptions } from './session.js';
+import { resolveFactory } from './socket.js';
+import type { ClientOptions, EnvironmentLike, TokenSource } from './types.js';
+
+/** Reconnect settings with every default filled in. @internal */
+export interface ResolvedReconnect {
+  initialDelayMs: number;
+  maxDelayMs: number;
+  stableAfterMs: number;
+  shutdownSpreadMs: number;
+}
+
+/** {@link ClientOptions} checked, with every default filled in. @internal */
+export interface ResolvedOptions {
+  urls: readonly string[];
+  token: TokenSource;
+  session: SessionOptions;
+  reconnect: ResolvedReconnect | false;
+  refreshInPlace: boolean;
+  outbox: OutboxLimits;
+  environment: EnvironmentLike | undefined;
+  random: () => number;
+  debug: ((message: string) => void) | undefined;
+}
+
+function ms(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+    throw new TypeError(`@parley/sdk: \`${name}\` must be a number of milliseconds >= 0`);
+  }
+  return v;
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+    throw new TypeError(`@parley/sdk: \`${name}\` must be a whole number >= 1`);
+  }
+  return v;
+}
+
+/**
+ * Checks {@link ClientOptions} and fills in the defaults.
+ *
+ * @throws TypeError for invalid options, or when there is no global WebSocket and no
+ *   `webSocketFactory`
+ * @internal
+ */
+export function resolveOptions(options: ClientOptions): ResolvedOptions {
+  const urls = typeof options?.url === 'string' ? [options.url] : options?.url;
+  if (
+    !Array.isArray(urls) ||
+    urls.length === 0 ||
+    urls.some((u) => typeof u !== 'string' || u === '')
+  ) {
+    throw new TypeError(
+      '@parley/sdk: `url` must be the relay WebSocket URL (e.g. wss://host/ws) or a non-empty list of them',
+    );
+  }
+  const { token } = options;
+  if (typeof token !== 'string' && typeof token !== 'function') {
+    throw new TypeError('@parley/sdk: `token` must be a JWT string or a function returning one');
+  }
+  const strategy = options.heartbeatStrategy ?? 'auto';
+  if (!['auto', 'worker', 'interval'].includes(strategy)) {
+    throw new TypeError('@parley/sdk: `heartbeatStrategy` must be auto, worker or interval');
+  }
+  const r = options.reconnect;
+  const reconnect: ResolvedReconnect | false =
+    r === false
+      ? false
+      : {
+          initialDelayMs: ms(
+            'reconnect.initialDelayMs',
+            r?.initialDelayMs,
+            DEFAULTS.reconnectInitialDelayMs,
+          ),
+          maxDelayMs: ms('reconnect.maxDelayMs', r?.maxDelayMs, DEFAULTS.reconnectMaxDelayMs),
+          stableAfterMs: ms(
+            'reconnect.stableAfterMs',
+            r?.stableAfterMs,
+            DEFAULTS.reconnectStableAfterMs,
+          ),
+          shutdownSpreadMs: ms(
+            'reconnect.shutdownSpreadMs',
+            r?.shutdownSpreadMs,
+            DEFAULTS.shutdownSpreadMs,
+          ),
+        };
+  return {
+    urls: [...urls],
+    token,
+    session: {
+      factory: resolveFactory(options.webSocketFactory),
+      heartbeatMs: ms('heartbeatMs', options.heartbeatMs, DEFAULTS.heartbeatMs),
+      heartbeatStrategy: strategy,
+      connectTimeoutMs: ms('connectTimeoutMs', options.connectTimeoutMs, DEFAULTS.connectTimeoutMs),
+      disconnectGraceMs: DEFAULTS.disconnectGraceMs,
+      debug: options.debug,
+    },
+    reconnect,
+    refreshInPlace: options.refreshInPlace ?? true,
+    outbox: {
+      maxMessages: positive(
+        'outbox.maxMessages',
+        options.outbox?.maxMessages,
+        DEFAULTS.outboxMaxMessages,
+      ),
+      maxBytes: positive('outbox.maxBytes', options.outbox?.maxBytes, DEFAULTS.outboxMaxBytes),
+    },
+    environment: resolveEnvironment(options.environment),
+    random: options.random ?? Math.random,
+    debug: options.debug,
+  };
+}
