@@ -45,22 +45,34 @@ export interface JwksServer extends LocalServer {
   /** The JWKS URL to give the relay. */
   jwksUrl: string;
   setKeys(keys: Array<Record<string, unknown>>): void;
+  /** From now on answer 500 with `body` (`undefined`: serve the keys again). */
+  fail(body: string | undefined): void;
 }
 
 export async function jwksServer(keys: Array<Record<string, unknown>>): Promise<JwksServer> {
   let current = keys;
+  let failure: string | undefined;
   const server = await localServer((req, res) => {
     if (req.url !== '/jwks.json') {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: current }));
+    if (failure !== undefined) {
+      res.writeHead(500, { 'content-type': 'text/plain' }).end(failure);
+      return;
+    }
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ keys: current }));
   });
   return {
     ...server,
     jwksUrl: `${server.url}/jwks.json`,
     setKeys: (next) => {
       current = next;
+    },
+    fail: (body) => {
+      failure = body;
     },
   };
 }
