@@ -51,6 +51,22 @@ const STATUS_OF_REASON: Record<string, string> = {
   'limit-exceeded': '429 Too Many Requests',
 };
 
+const ONLINE_NEEDS_ROOM =
+  'with a user token, /api/online needs destination=<a room you may subscribe to> and answers ' +
+  'for its members only; the online status of any user needs the API key';
+
+/** Online status of `users`, true only for those present in the room (`members`). */
+function onlineInRoom(
+  users: readonly string[],
+  online: Record<string, boolean>,
+  members: ReadonlyArray<{ userId: string }>,
+): Record<string, boolean> {
+  const present = new Set(members.map((m) => m.userId));
+  const result: Record<string, boolean> = {};
+  for (const u of users) result[u] = online[u] === true && present.has(u);
+  return result;
+}
+
 function keyMatches(given: string, key: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(key);
@@ -150,7 +166,7 @@ export function registerHttpApi(app: UWS.TemplatedApp, opts: HttpApiOptions): vo
     const authorization = req.getHeader('authorization');
     const params = new URLSearchParams(req.getQuery() ?? '');
     handle(res, opts, async () => {
-      await caller(authorization);
+      const who = await caller(authorization);
       const users = (params.get('users') ?? '').split(',').filter(Boolean);
       if (users.length === 0 || users.length > 100) {
         throw new HttpError(
@@ -158,7 +174,21 @@ export function registerHttpApi(app: UWS.TemplatedApp, opts: HttpApiOptions): vo
           'users must list 1 to 100 user ids, comma separated',
         );
       }
-      return { online: await opts.presence.online(users) };
+      const destination = params.get('destination') ?? undefined;
+      // The backend may ask about anyone. A user learns only what /api/presence would tell
+      // them: whether members of a room they may subscribe to are online.
+      if (who.kind === 'backend' && destination === undefined) {
+        return { online: await opts.presence.online(users) };
+      }
+      if (destination === undefined) {
+        throw new HttpError('403 Forbidden', ONLINE_NEEDS_ROOM, 'forbidden');
+      }
+      const room = target(who, destination, 'sub');
+      const [online, members] = await Promise.all([
+        opts.presence.online(users),
+        opts.presence.members(room),
+      ]);
+      return { destination, online: onlineInRoom(users, online, members) };
     });
   });
 

@@ -21,10 +21,10 @@ import { isQueue } from './hub.js';
 import type { Hub, LocalSubscription, MessageSink } from './hub.js';
 import { deliveryFrame, directMessage } from './message-frame.js';
 import { publishInput } from './send.js';
-import { sendReceipt } from './send-receipt.js';
 import { negotiateHeartbeat, negotiateVersion } from './negotiate.js';
 import { TokenBucket } from './rate-limit.js';
 import { SessionSubscriptions } from './session-subscriptions.js';
+import { scheduleDeadline, sessionDeadline } from './session-deadline.js';
 import type { ReceiptHeaders } from './session-subscriptions.js';
 import type { Subscription } from './subscription.js';
 import { Transactions } from './transactions.js';
@@ -348,7 +348,11 @@ export class Session implements MessageSink {
           new StompError(REASONS.heartbeatTimeout, `no heart-beat from client for ${ms} ms`),
         ),
     });
-    this.scheduleExpiry(principal);
+    scheduleDeadline(
+      this.timers,
+      sessionDeadline(principal, Date.now(), this.ctx.limits.maxSessionAgeMs ?? 0),
+      (err) => this.fail(err),
+    );
     const headers: Array<[string, string]> = [
       ['version', version],
       ['heart-beat', `${hb.send},${hb.receive}`],
@@ -400,10 +404,17 @@ export class Session implements MessageSink {
       this.binaryFrames?.has(frame) === true,
     );
     const publish = (): Promise<ReceiptHeaders> =>
-      this.ctx.broker.publish(input).then((m) => {
-        if (this.ctx.metrics && !m.duplicate) this.ctx.metrics.published++;
-        return sendReceipt(m);
-      });
+      this.ctx.broker
+        .publish(input)
+        .then((m) => {
+          if (this.ctx.metrics) this.ctx.metrics.published++;
+          return m;
+        })
+        .then((m): ReceiptHeaders => [
+          ['parley-offset', String(m.offset)],
+          ['parley-epoch', m.epoch],
+          ['parley-message-id', m.id],
+        ]);
     return isQueue(input.destination)
       ? () => this.ctx.hub.prepareQueue(input.destination).then(publish)
       : publish;
@@ -467,17 +478,6 @@ export class Session implements MessageSink {
     this.write(
       serialize({ command: 'RECEIPT', headers, body: EMPTY }, { escapes: this.version !== '1.0' }),
     );
-  }
-
-  private scheduleExpiry(principal: Principal): void {
-    if (principal.expiresAt === undefined) return;
-    this.timers.after(principal.expiresAt - Date.now(), () => {
-      if (Date.now() >= (principal.expiresAt ?? 0)) {
-        this.fail(
-          new StompError(REASONS.tokenExpired, 'token expired: reconnect with a fresh token'),
-        );
-      } else this.scheduleExpiry(principal); // timers cap at ~24.8 days
-    });
   }
 
   private write(data: Uint8Array | string, binary = false): void {
