@@ -5,10 +5,29 @@
  */
 export class Timers {
   private handles: NodeJS.Timeout[] = [];
+  /** Re-armable one-shot timers by name (made on first use). */
+  private named?: Map<string, NodeJS.Timeout>;
 
   /** Calls `fn` once after `ms` (clamped to what setTimeout accepts; `fn` re-checks). */
   after(ms: number, fn: () => void): void {
     this.handles.push(setTimeout(fn, Math.min(Math.max(ms, 0), 2 ** 31 - 1)));
+  }
+
+  /**
+   * Like {@link after}, but replaces (cancels) the timer armed before under the same `name`:
+   * a deadline that moves, e.g. the token expiry after a refresh.
+   */
+  rearm(name: string, ms: number, fn: () => void): void {
+    this.cancel(name);
+    (this.named ??= new Map()).set(name, setTimeout(fn, Math.min(Math.max(ms, 0), 2 ** 31 - 1)));
+  }
+
+  /** Cancels the timer armed under `name`, if any. */
+  cancel(name: string): void {
+    const handle = this.named?.get(name);
+    if (handle === undefined) return;
+    clearTimeout(handle);
+    this.named!.delete(name);
   }
 
   every(ms: number, fn: () => void): void {
@@ -18,6 +37,8 @@ export class Timers {
   stop(): void {
     for (const h of this.handles) clearTimeout(h);
     this.handles = [];
+    if (this.named) for (const h of this.named.values()) clearTimeout(h);
+    this.named?.clear();
   }
 }
 

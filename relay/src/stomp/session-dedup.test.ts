@@ -1,23 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { header } from '../codec/index.js';
-import {
-  ROOM,
-  closeAll,
-  connected,
-  frame,
-  harness,
-  messages,
-  settle,
-} from './session.harness.js';
+import { ROOM, closeAll, connected, frame, harness, messages, settle } from './session.harness.js';
 
 afterEach(closeAll);
 
 const send = (clientId: string, receipt: string, extra: Record<string, string> = {}) =>
-  frame(
-    'SEND',
-    { destination: ROOM, 'parley-client-id': clientId, receipt, ...extra },
-    'hello',
-  );
+  frame('SEND', { destination: ROOM, 'parley-client-id': clientId, receipt, ...extra }, 'hello');
 
 describe('Session: idempotent SEND (parley-client-id)', () => {
   it('answers a resend from a new connection with the first RECEIPT, delivering once', async () => {

@@ -144,11 +144,24 @@ export class SessionSubscriptions {
     const id = header(frame, 'id');
     if (id === undefined)
       throw new StompError(REASONS.protocolError, 'UNSUBSCRIBE needs an id header');
+    return this.end(id);
+  }
+
+  /**
+   * Ends subscription `id` as UNSUBSCRIBE does (e.g. its grant was revoked by a refreshed token);
+   * undefined when there is no such subscription.
+   */
+  end(id: string): Promise<void> | undefined {
     const sub = this.byId.get(id);
     if (!sub) return undefined;
     this.forget(sub);
     if (sub.presence) this.presence.leave(sub);
     return this.hub.remove(sub);
+  }
+
+  /** Every subscription, in the order they were made. */
+  list(): Subscription[] {
+    return [...this.byId.values()];
   }
 
   /**

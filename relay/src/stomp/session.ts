@@ -21,6 +21,9 @@ import { isQueue } from './hub.js';
 import type { Hub, LocalSubscription, MessageSink } from './hub.js';
 import { deliveryFrame, directMessage } from './message-frame.js';
 import { publishInput } from './send.js';
+import { sendReceipt } from './send-receipt.js';
+import { TOKEN_DESTINATION, rearmDeadline, tokenRefresh } from './token-refresh.js';
+import type { TokenRefreshHost } from './token-refresh.js';
 import { negotiateHeartbeat, negotiateVersion } from './negotiate.js';
 import { TokenBucket } from './rate-limit.js';
 import { SessionSubscriptions } from './session-subscriptions.js';
@@ -84,6 +87,8 @@ export class Session implements MessageSink {
   private lastReceived = Date.now();
   private lastSent = Date.now();
   private historySeq = 0;
+  /** When CONNECTED was sent (the session's maximum age counts from it). */
+  private connectedAt = 0;
 
   constructor(
     readonly id: string,
@@ -336,6 +341,7 @@ export class Session implements MessageSink {
     const principal = await this.ctx.verify(token);
     if (this.state !== 'authenticating') return;
     this.principal = principal;
+    this.connectedAt = Date.now();
     const hb = negotiateHeartbeat(get('heart-beat'), this.ctx.limits.heartbeatMs);
     this.state = 'connected';
     this.timers.stop();
@@ -351,7 +357,10 @@ export class Session implements MessageSink {
     scheduleDeadline(
       this.timers,
       sessionDeadline(principal, Date.now(), this.ctx.limits.maxSessionAgeMs ?? 0),
-      (err) => this.fail(err),
+      // A refreshed token (token-refresh.ts) re-arms the deadline for its own principal.
+      (err) => {
+        if (this.principal === principal) this.fail(err);
+      },
     );
     const headers: Array<[string, string]> = [
       ['version', version],
@@ -397,6 +406,7 @@ export class Session implements MessageSink {
     }
     const raw = header(frame, 'destination');
     if (raw === HISTORY_DESTINATION) return () => this.historyRequest(frame, principal);
+    if (raw === TOKEN_DESTINATION) return tokenRefresh(frame, this.tokenHost());
     const input = publishInput(
       frame,
       principal,
@@ -404,17 +414,10 @@ export class Session implements MessageSink {
       this.binaryFrames?.has(frame) === true,
     );
     const publish = (): Promise<ReceiptHeaders> =>
-      this.ctx.broker
-        .publish(input)
-        .then((m) => {
-          if (this.ctx.metrics) this.ctx.metrics.published++;
-          return m;
-        })
-        .then((m): ReceiptHeaders => [
-          ['parley-offset', String(m.offset)],
-          ['parley-epoch', m.epoch],
-          ['parley-message-id', m.id],
-        ]);
+      this.ctx.broker.publish(input).then((m) => {
+        if (this.ctx.metrics && !m.duplicate) this.ctx.metrics.published++;
+        return sendReceipt(m);
+      });
     return isQueue(input.destination)
       ? () => this.ctx.hub.prepareQueue(input.destination).then(publish)
       : publish;
@@ -457,6 +460,24 @@ export class Session implements MessageSink {
       directMessage(sub, `history-${++this.historySeq}`, extra, json, this.version !== '1.0'),
     );
     return [];
+  }
+
+  /** What `SEND /parley/token` may read and change of this session (token-refresh.ts). */
+  private tokenHost(): TokenRefreshHost {
+    return {
+      verify: this.ctx.verify,
+      maxTokenBytes: this.ctx.limits.maxHeaderLineLength,
+      dev: this.ctx.dev,
+      current: () => (this.state === 'connected' ? this.principal : undefined),
+      subscriptions: this.subs,
+      adopt: (next) => {
+        this.principal = next;
+        const maxAge = this.ctx.limits.maxSessionAgeMs ?? 0;
+        rearmDeadline(this.timers, sessionDeadline(next, this.connectedAt, maxAge), (err) =>
+          this.fail(err),
+        );
+      },
+    };
   }
 
   private disconnect(frame: Frame): void {
