@@ -53,6 +53,31 @@ afterAll(async () => {
 });
 
 describe('client against a real relay', () => {
+  it('opens one socket for double connect() (StrictMode) and none after dispose()', async () => {
+    let made = 0;
+    const sockets: WebSocket[] = [];
+    const client = createClient({
+      url: relay.wsUrl,
+      token: signToken(relay.secret, { sub: 'strict', parley: rooms }),
+      webSocketFactory: (url, protocols) => {
+        made++;
+        // Never a second socket while an earlier one is still open or closing.
+        expect(sockets.filter((s) => s.readyState !== WebSocket.CLOSED)).toHaveLength(0);
+        const ws = new WebSocket(url, protocols);
+        sockets.push(ws);
+        return ws;
+      },
+    });
+    await Promise.all([client.connect(), client.connect()]);
+    void client.disconnect();
+    await Promise.all([client.connect(), client.connect()]);
+    expect(made).toBe(2);
+    expect(sockets.filter((s) => s.readyState === WebSocket.OPEN)).toHaveLength(1);
+    client.dispose();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(sockets.filter((s) => s.readyState !== WebSocket.CLOSED)).toHaveLength(0);
+  });
+
   it('chats between two clients, refuses a bad token, and keeps chatting', async () => {
     const alice = clientFor(
       signToken(relay.secret, { sub: 'alice', name: 'Alice', parley: rooms }),
@@ -82,7 +107,8 @@ describe('client against a real relay', () => {
 
     const mallory = clientFor(signToken('not-the-relay-secret', { sub: 'mallory', parley: rooms }));
     await expect(mallory.connect()).rejects.toMatchObject({ reason: 'token-invalid' });
-    expect(mallory.state).toBe('disconnected');
+    // A static token cannot be refreshed: no retry, the client gives up.
+    expect(mallory.state).toBe('failed');
 
     await bob.room('lobby').send('반가워요, alice');
     const reply = await aliceInbox.until((m) => m.body.startsWith('반가워요'));
@@ -93,15 +119,17 @@ describe('client against a real relay', () => {
     expect(bob.state).toBe('connected');
   });
 
-  it('rejects a send the token does not allow with forbidden, and disconnects gracefully', async () => {
+  it('fails a send the token does not allow with forbidden (not retried), reconnects, and disconnects gracefully', async () => {
     const reader = clientFor(
       signToken(relay.secret, { sub: 'reader', parley: { sub: ['/topic/room.*'], pub: [] } }),
     );
     await reader.connect();
-    await expect(reader.room('lobby').send('may I?')).rejects.toMatchObject({
-      reason: 'forbidden',
-    });
-    expect(reader.state).toBe('disconnected');
+    const refused = reader.room('lobby').send('may I?');
+    await expect(refused).rejects.toMatchObject({ reason: 'forbidden' });
+    expect(refused.outgoing.status).toBe('failed');
+    // The relay closes the connection after its ERROR; the client comes back on its own.
+    await new Promise<void>((resolve) => reader.on('connected', () => resolve()));
+    expect(reader.pendingMessages).toBe(0);
 
     const polite = clientFor(signToken(relay.secret, { sub: 'polite', parley: rooms }));
     await polite.connect();

@@ -267,7 +267,10 @@ export class ParleyClient {
         );
       }
     });
-    Promise.race([fetchToken(this.#options.token), timeout]).then(
+    // A graceful close still in progress (disconnect() then connect()) ends first: one socket.
+    const closed = Promise.all([...this.#closing]);
+    const token = closed.then(() => fetchToken(this.#options.token));
+    Promise.race([token, timeout]).then(
       (token) => {
         clearTimeout(timer);
         if (generation === this.#generation) this.#startSession(generation, token);
