@@ -6,11 +6,16 @@ import type { Logger } from './log.js';
 import { MemoryPresenceStore } from './presence/memory-presence-store.js';
 import type { PresenceStore } from './presence/presence-store.js';
 import { RedisPresenceStore } from './presence/redis-presence-store.js';
+import { MemoryReadStore } from './reads/memory-read-store.js';
+import type { ReadStore } from './reads/read-store.js';
+import { RedisReadStore } from './reads/redis-read-store.js';
 
 /** The shared state behind a relay: where messages fan out and where presence lives. */
 export interface Backends {
   broker: Broker;
   presenceStore: PresenceStore;
+  /** Read positions; they live as long as history does (`PARLEY_HISTORY_TTL_MS`). */
+  readStore: ReadStore;
   /** For the start-up log. */
   description: string;
 }
@@ -24,6 +29,7 @@ export async function createBackends(config: Config, log: Logger): Promise<Backe
     return {
       broker: new MemoryBroker(config.history, undefined, config.dedup),
       presenceStore: new MemoryPresenceStore(),
+      readStore: new MemoryReadStore({ ttlMs: config.history.maxAgeMs }),
       description:
         'embedded in-memory broker (history is lost on restart; set PARLEY_REDIS_URL to share and keep it)',
     };
@@ -38,10 +44,21 @@ export async function createBackends(config: Config, log: Logger): Promise<Backe
   });
   try {
     const presenceStore = await RedisPresenceStore.connect({ url, cluster: config.redisCluster });
+    let readStore: ReadStore;
+    try {
+      readStore = await RedisReadStore.connect({
+        url,
+        cluster: config.redisCluster,
+        ttlMs: config.history.maxAgeMs,
+      });
+    } catch (err) {
+      await presenceStore.close();
+      throw err;
+    }
     const kind = config.redisCluster
       ? `Redis Cluster (${config.redisUrls.length} root nodes)`
       : 'Redis';
-    return { broker, presenceStore, description: `${kind} broker and presence` };
+    return { broker, presenceStore, readStore, description: `${kind} broker, presence and reads` };
   } catch (err) {
     await broker.close();
     throw err;

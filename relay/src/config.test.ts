@@ -62,6 +62,7 @@ describe('loadConfig: defaults', () => {
         maxSessionAgeMs: 0,
       },
       history: { maxCount: 1000, maxAgeMs: 86_400_000 },
+      reads: { listLimit: 100 },
       prefixMap: [
         ['/pub/', '/sub/'],
         ['/app/', '/topic/'],
@@ -120,6 +121,7 @@ describe('loadConfig: defaults', () => {
       PARLEY_JWKS_MAX_AGE_MS: '2000',
       PARLEY_HISTORY_SIZE: '10',
       PARLEY_HISTORY_TTL_MS: '5000',
+      PARLEY_READS_LIMIT: '7',
       PARLEY_PREFIX_MAP: ' /in/ = /out/ ,/a/=/topic/a/',
       PARLEY_ALLOW_WS_FALLBACK: '1',
       NODE_ENV: 'production',
@@ -163,6 +165,7 @@ describe('loadConfig: defaults', () => {
         maxSessionAgeMs: 60000,
       },
       history: { maxCount: 10, maxAgeMs: 5000 },
+      reads: { listLimit: 7 },
       prefixMap: [
         ['/in/', '/out/'],
         ['/a/', '/topic/a/'],
@@ -219,6 +222,7 @@ describe('loadConfig: numeric variables', () => {
     ['PARLEY_MAX_REPLAY', 1000, 0, 1_000_000],
     ['PARLEY_HISTORY_SIZE', 1000, 0, 10_000_000],
     ['PARLEY_HISTORY_TTL_MS', 86_400_000, 1000, 365 * 86_400_000],
+    ['PARLEY_READS_LIMIT', 100, 1, 10_000],
     ['PARLEY_MAX_SESSION_AGE_MS', 0, 0, 365 * 86_400_000],
     ['PARLEY_JWKS_REFRESH_MIN_MS', 30_000, 0, 86_400_000],
     ['PARLEY_JWKS_MAX_AGE_MS', 600_000, 1000, 7 * 86_400_000],
@@ -259,6 +263,8 @@ describe('loadConfig: numeric variables', () => {
         return cfg.history.maxCount;
       case 'PARLEY_HISTORY_TTL_MS':
         return cfg.history.maxAgeMs;
+      case 'PARLEY_READS_LIMIT':
+        return cfg.reads.listLimit;
       case 'PARLEY_MAX_SESSION_AGE_MS':
         return cfg.limits.maxSessionAgeMs ?? -1;
       case 'PARLEY_JWKS_REFRESH_MIN_MS':

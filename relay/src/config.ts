@@ -50,6 +50,12 @@ export interface HistoryConfig {
   maxAgeMs: number;
 }
 
+/** Read positions kept per destination. */
+export interface ReadsConfig {
+  /** `PARLEY_READS_LIMIT`: most positions one reads reply lists (the requester's own is extra). */
+  listLimit: number;
+}
+
 export interface JwtConfig {
   /** HS256 shared secret. */
   secret?: string;
@@ -79,6 +85,8 @@ export interface Config {
   allowedOrigins: string[];
   apiKey?: string;
   history: HistoryConfig;
+  /** Read positions (docs/protocol.md#read-positions). */
+  reads: ReadsConfig;
   /** Idempotent SEND: how long (`PARLEY_DEDUP_WINDOW_MS`) and how many client ids are remembered. */
   dedup: DedupOptions;
   /** Spring-style destination rewrites, applied in order: `[from, to]` prefix pairs. */
@@ -173,6 +181,11 @@ export const ENV_VARS: readonly EnvVar[] = [
     name: 'PARLEY_HISTORY_TTL_MS',
     default: '86400000',
     help: 'Age after which messages leave history',
+  },
+  {
+    name: 'PARLEY_READS_LIMIT',
+    default: '100',
+    help: "Most read positions one /parley/reads or /api/reads reply lists (the asker's own is extra)",
   },
   {
     name: 'PARLEY_DEDUP_WINDOW_MS',
@@ -375,6 +388,7 @@ export function loadConfig(env: Env, opts: { dev?: boolean } = {}): Config {
       maxCount: int(env, 'PARLEY_HISTORY_SIZE', 1000, 0, 10_000_000),
       maxAgeMs: int(env, 'PARLEY_HISTORY_TTL_MS', 86_400_000, 1000, 365 * 86_400_000),
     },
+    reads: { listLimit: int(env, 'PARLEY_READS_LIMIT', 100, 1, 10_000) },
     dedup: {
       windowMs: int(env, 'PARLEY_DEDUP_WINDOW_MS', DEFAULT_DEDUP.windowMs, 0, 86_400_000),
       maxEntries: DEFAULT_DEDUP.maxEntries,

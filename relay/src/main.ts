@@ -70,8 +70,15 @@ async function main(argv: string[]): Promise<number> {
     return 4;
   }
   log.info(backends.description);
-  const { broker, presenceStore } = backends;
-  const relay = await startRelay(config, { log, loaded, broker, presenceStore, files: assets() });
+  const { broker, presenceStore, readStore } = backends;
+  const relay = await startRelay(config, {
+    log,
+    loaded,
+    broker,
+    presenceStore,
+    readStore,
+    files: assets(),
+  });
   log.info(
     { port: relay.port, host: config.host, dev: config.dev },
     `parley relay listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${relay.port}/`,

@@ -21,6 +21,9 @@ import {
   encodePresenceEvent,
 } from './presence/presence-service.js';
 import { devTokenSigner } from './auth/dev-token.js';
+import { MemoryReadStore } from './reads/memory-read-store.js';
+import type { ReadStore } from './reads/read-store.js';
+import { ReadService } from './reads/read-service.js';
 
 /** What `startRelay` needs besides the config. */
 export interface RelayDeps {
@@ -32,6 +35,8 @@ export interface RelayDeps {
   verify?: TokenVerifier;
   /** Presence store; defaults to an in-memory one (right for a single relay). */
   presenceStore?: PresenceStore;
+  /** Read positions; defaults to an in-memory store (right for a single relay). */
+  readStore?: ReadStore;
   /** Static files by URL path (demo page, SDK bundle). */
   files?: Map<string, StaticFile>;
 }
@@ -92,6 +97,8 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
         .then(() => undefined),
     onError: (err, during) => deps.log.warn({ err, during }, 'presence store error (will heal)'),
   });
+  const readStore = deps.readStore ?? new MemoryReadStore({ ttlMs: config.history.maxAgeMs });
+  const reads = new ReadService({ store: readStore, broker, listLimit: config.reads.listLimit });
   const sessions = new Set<Session>();
   const metrics = new RelayMetrics({
     ready: () => !closing && broker.ready(),
@@ -123,6 +130,7 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
           onEnd: (s) => sessions.delete(s),
           presence,
           metrics,
+          reads,
         });
         sessions.add(session);
         return session;
@@ -133,6 +141,7 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
   registerHttpApi(app, {
     broker,
     presence,
+    reads,
     hub,
     verify,
     rules: {
@@ -187,6 +196,7 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
         .close()
         .catch((err: unknown) => deps.log.warn({ err }, 'presence close failed'));
       await presenceStore.close();
+      await readStore.close();
       await broker.close();
     },
   };

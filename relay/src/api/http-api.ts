@@ -5,6 +5,8 @@ import type { Principal } from '../auth/principal.js';
 import type { Broker, PublishInput } from '../broker/broker.js';
 import type { Logger } from '../log.js';
 import type { PresenceService } from '../presence/presence-service.js';
+import type { ReadService } from '../reads/read-service.js';
+import { peerOf } from '../stomp/reads-request.js';
 import { StompError } from '../reasons.js';
 import type { DestinationRules } from '../stomp/destinations.js';
 import { resolveDestination } from '../stomp/destinations.js';
@@ -17,6 +19,8 @@ import type { PublishItem } from './publish-request.js';
 export interface HttpApiOptions {
   broker: Broker;
   presence: PresenceService;
+  /** Read positions for `GET /api/reads`; absent = 404 there. */
+  reads?: ReadService;
   hub: Hub;
   verify: TokenVerifier;
   rules: DestinationRules;
@@ -189,6 +193,24 @@ export function registerHttpApi(app: UWS.TemplatedApp, opts: HttpApiOptions): vo
         opts.presence.members(room),
       ]);
       return { destination, online: onlineInRoom(users, online, members) };
+    });
+  });
+
+  app.get('/api/reads', (res, req) => {
+    const authorization = req.getHeader('authorization');
+    const params = new URLSearchParams(req.getQuery() ?? '');
+    handle(res, opts, async () => {
+      const reads = opts.reads;
+      if (!reads) throw new HttpError('404 Not Found', 'this relay keeps no read positions');
+      const who = await caller(authorization);
+      // The same authorization as /api/history: a sub grant on the destination (or the API key).
+      const destination = params.get('destination') ?? undefined;
+      const resolved = target(who, destination, 'sub');
+      const peer = peerOf(resolved);
+      return reads.reads(destination!, resolved, {
+        ...(who.kind === 'user' && { requester: who.principal.userId }),
+        ...(peer && { peer }),
+      });
     });
   });
 

@@ -79,7 +79,7 @@ function item(raw: unknown, where: string): PublishItem | string {
     body: bytes,
     headers: list,
     binary: encoding === 'base64',
-    ephemeral: kind === 'typing',
+    ephemeral: kind === 'typing' || kind === 'read',
     ...(typeof sender === 'string' && { sender }),
     ...(typeof senderName === 'string' && { senderName }),
   };

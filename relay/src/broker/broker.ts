@@ -27,6 +27,12 @@ export interface PublishInput {
    * `publish` resolves to the first one's stamp with `duplicate: true`. Ignored when ephemeral.
    */
   clientId?: string;
+  /**
+   * The relay timestamp to stamp instead of the broker's clock: a direct message's mirror in the
+   * sender's copy carries its original's, so both copies agree (docs/protocol.md#direct-messages).
+   * Offsets, trimming by age and de-duplication are unaffected.
+   */
+  timestamp?: number;
 }
 
 /**

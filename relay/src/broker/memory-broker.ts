@@ -45,7 +45,7 @@ export class MemoryBroker implements Broker {
     const dedupKey = key === undefined ? undefined : `${input.destination}\n${key}`;
     const first = dedupKey === undefined ? undefined : this.dedup.get(dedupKey);
     if (first) return Promise.resolve(duplicateOf(input, first));
-    const timestamp = this.now();
+    const timestamp = input.timestamp ?? this.now();
     let offset = 0;
     if (!input.ephemeral) {
       let log = this.logs.get(input.destination);

@@ -103,6 +103,8 @@ interface WireHeader {
   b?: 1;
   /** id of an ephemeral message (stored ones are `<epoch>-<offset>`) */
   i?: string;
+  /** timestamp given by the publisher (a DM mirror's), instead of Redis' clock */
+  t?: number;
 }
 
 interface Stamp {
@@ -117,6 +119,7 @@ export function encodeContent(input: PublishInput, ephemeralId?: string): Buffer
   if (input.senderName !== undefined) header.n = input.senderName;
   if (input.binary) header.b = 1;
   if (ephemeralId !== undefined) header.i = ephemeralId;
+  if (input.timestamp !== undefined) header.t = input.timestamp;
   const body = Buffer.from(input.body.buffer, input.body.byteOffset, input.body.byteLength);
   return Buffer.concat([Buffer.from(JSON.stringify(header)), NL_BUFFER, body]);
 }
@@ -137,7 +140,7 @@ export function decodeContent(destination: string, stamp: Stamp, content: Buffer
     id: stamp.offset > 0 ? `${stamp.epoch}-${stamp.offset}` : (header.i ?? ''),
     offset: stamp.offset,
     epoch: stamp.epoch,
-    timestamp: stamp.timestamp,
+    timestamp: header.t ?? stamp.timestamp,
   };
   if (header.n !== undefined) message.senderName = header.n;
   if (header.b) message.binary = true;
@@ -300,7 +303,7 @@ export class RedisBroker implements Broker {
       id: offset > 0 ? `${epoch}-${offset}` : ephemeralId!,
       offset,
       epoch,
-      timestamp: num(reply[2]),
+      timestamp: input.timestamp ?? num(reply[2]),
       ...(reply.length > 3 && num(reply[3]) === 1 && { duplicate: true as const }),
     };
   }

@@ -31,6 +31,10 @@ export const RELAY_HEADERS: ReadonlySet<string> = new Set([
 export const CLIENT_PARLEY_HEADERS: ReadonlySet<string> = new Set([
   'parley-kind',
   'parley-client-id',
+  // Read marks and read events (docs/protocol.md#read-positions); only meaningful with
+  // parley-kind:read, whose events the relay builds itself.
+  'parley-read-offset',
+  'parley-read-timestamp',
 ]);
 
 /** Whether `name`, ignoring case, is the relay's: a `parley-` header or one of {@link RELAY_HEADERS}. */

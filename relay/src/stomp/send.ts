@@ -42,7 +42,8 @@ export function publishInput(
     ...(principal.name !== undefined && { senderName: principal.name }),
     // A body that is not UTF-8 can only travel in binary WebSocket messages, however it arrived.
     ...((binary || !isUtf8(frame.body)) && { binary: true }),
-    ...(kind === 'typing' && { ephemeral: true }),
+    // Read events are live only (stomp/read-mark.ts stores positions): offsets count messages.
+    ...((kind === 'typing' || kind === 'read') && { ephemeral: true }),
     // Idempotent SEND: the broker publishes a (sender, destination, client id) once per window.
     ...(clientId !== undefined && { clientId }),
   };

@@ -33,6 +33,10 @@ import type { Subscription } from './subscription.js';
 import { Transactions } from './transactions.js';
 import type { Transport } from './transport.js';
 import type { PresenceService } from '../presence/presence-service.js';
+import type { ReadService } from '../reads/read-service.js';
+import type { ChatHost } from './chat-host.js';
+import { chatSend } from './chat-send.js';
+import { replyHeaders, replySubscription } from './request-reply.js';
 import type { RelayMetrics } from '../http/metrics.js';
 import { PRESENCE_KIND, isPresenceEvent } from '../presence/presence-service.js';
 
@@ -52,6 +56,8 @@ export interface SessionContext {
   presence?: PresenceService;
   /** Counters for `/metrics`. */
   metrics?: RelayMetrics;
+  /** Read positions; absent = read marks and `/parley/reads` are refused. */
+  reads?: ReadService;
 }
 
 export type SessionState = 'awaiting-connect' | 'authenticating' | 'connected' | 'closed';
@@ -87,6 +93,7 @@ export class Session implements MessageSink {
   private lastReceived = Date.now();
   private lastSent = Date.now();
   private historySeq = 0;
+  private chat?: ChatHost;
   /** When CONNECTED was sent (the session's maximum age counts from it). */
   private connectedAt = 0;
 
@@ -406,6 +413,9 @@ export class Session implements MessageSink {
     }
     const raw = header(frame, 'destination');
     if (raw === HISTORY_DESTINATION) return () => this.historyRequest(frame, principal);
+    // Read marks, /parley/reads and direct messages: stomp/chat-send.ts.
+    const chat = chatSend(frame, principal, (this.chat ??= this.chatHost()));
+    if (chat) return chat;
     if (raw === TOKEN_DESTINATION) return tokenRefresh(frame, this.tokenHost());
     const input = publishInput(
       frame,
@@ -438,28 +448,48 @@ export class Session implements MessageSink {
       MAX_HISTORY_PAGE,
     );
     if (typeof query === 'string') throw new StompError(REASONS.protocolError, query);
-    const replyTo = header(frame, 'reply-to');
-    const sub = replyTo === undefined ? undefined : this.subs.byDestination(replyTo);
-    if (!sub) {
-      throw new StompError(
-        REASONS.protocolError,
-        'a history request needs reply-to naming one of your subscriptions, e.g. /user/queue/history',
-      );
-    }
+    const sub = this.replySubscription(frame, 'a history request', '/user/queue/history');
     const page = await this.ctx.broker.history(target, query);
     const extra: Array<[string, string]> = [
-      ['parley-kind', 'history'],
       ['parley-epoch', page.epoch],
       ['parley-first', String(page.first)],
       ['parley-last', String(page.last)],
     ];
-    const requestId = header(frame, 'parley-request-id');
-    if (requestId !== undefined) extra.push(['parley-request-id', requestId]);
-    const json = historyJson(header(frame, 'parley-target')!, page);
-    this.write(
-      directMessage(sub, `history-${++this.historySeq}`, extra, json, this.version !== '1.0'),
-    );
+    this.reply(frame, sub, 'history', extra, historyJson(header(frame, 'parley-target')!, page));
     return [];
+  }
+
+  /** The subscription a request's `reply-to` names (stomp/request-reply.ts). */
+  private replySubscription(frame: Frame, what: string, example: string): LocalSubscription {
+    return replySubscription(frame, (d) => this.subs.byDestination(d), what, example);
+  }
+
+  /** Writes the one reply MESSAGE of a request, with its `parley-kind` and `parley-request-id`. */
+  private reply(
+    frame: Frame,
+    sub: LocalSubscription,
+    kind: string,
+    extra: Array<[string, string]>,
+    payload: unknown,
+  ): void {
+    const headers = replyHeaders(frame, kind, extra);
+    const id = `${kind}-${++this.historySeq}`;
+    this.write(directMessage(sub, id, headers, payload, this.version !== '1.0'));
+  }
+
+  /** What read marks, `/parley/reads` and direct messages need from this session. */
+  private chatHost(): ChatHost {
+    return {
+      broker: this.ctx.broker,
+      rules: this.rules,
+      reads: this.ctx.reads,
+      binary: (frame) => this.binaryFrames?.has(frame) === true,
+      replySubscription: (frame, what, example) => this.replySubscription(frame, what, example),
+      reply: (frame, sub, kind, extra, payload) => this.reply(frame, sub, kind, extra, payload),
+      published: () => {
+        if (this.ctx.metrics) this.ctx.metrics.published++;
+      },
+    };
   }
 
   /** What `SEND /parley/token` may read and change of this session (token-refresh.ts). */
