@@ -585,7 +585,7 @@ export function renderMarkdown(r: Results, svgName: string): string {
     '## Machine, versions, method',
     '',
     `- ${e.cores} cores (${e.cpu}), ${e.memoryGiB} GiB, ${e.kernel}, open-files limit ${e.openFiles} per process; loopback only. Other work on the machine used ${cpu(e.backgroundCpu)} of a core in the second before the run. **The machine is shared** (other people's test suites run on it): every step reports the CPU of the server, of the load generator, of the kernel in interrupt context (loopback TCP, in no process's figure) and of every other process, and the “deliveries per server CPU-second” columns divide that noise out.`,
-    `- Node ${e.node}; relay at commit ${e.commit}, run from ${r.relayBuild ?? (r.fromSource ? 'src through tsx' : 'dist (tsc build)')} with NODE_ENV=production, PARLEY_MAX_SEND_RATE=0, PARLEY_MAX_BUFFERED_BYTES=256 MiB, everything else at its defaults (history of 1000 messages per destination included).`,
+    `- Node ${e.node}; relay at commit ${e.commit}, run from ${r.relayBuild ?? (r.fromSource ? 'src through tsx' : 'dist (tsc build)')} with NODE_ENV=production, PARLEY_MAX_SEND_RATE=0, PARLEY_MAX_BUFFERED_BYTES=256 MiB, PARLEY_MAX_CONNECTIONS_PER_IP=0 and PARLEY_CONNECT_RATE_PER_IP=0 (every client is on 127.0.0.1), everything else at its defaults (history of 1000 messages per destination included).`,
     `- Peers: ${Object.entries(e.versions)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}; RabbitMQ ${e.rabbit}; redis-server ${e.redis}.`,

@@ -61,6 +61,13 @@ describe('loadConfig: defaults', () => {
         maxReplay: 1000,
         maxSessionAgeMs: 0,
       },
+      connections: {
+        maxPreconnectBytes: 16384,
+        maxPerAddress: 500,
+        ratePerAddress: 50,
+        burstPerAddress: 200,
+        trustedProxies: [],
+      },
       history: { maxCount: 1000, maxAgeMs: 86_400_000 },
       reads: { listLimit: 100 },
       prefixMap: [
@@ -164,6 +171,13 @@ describe('loadConfig: defaults', () => {
         maxReplay: 9,
         maxSessionAgeMs: 60000,
       },
+      connections: {
+        maxPreconnectBytes: 16384,
+        maxPerAddress: 500,
+        ratePerAddress: 50,
+        burstPerAddress: 200,
+        trustedProxies: [],
+      },
       history: { maxCount: 10, maxAgeMs: 5000 },
       reads: { listLimit: 7 },
       prefixMap: [
@@ -226,6 +240,10 @@ describe('loadConfig: numeric variables', () => {
     ['PARLEY_MAX_SESSION_AGE_MS', 0, 0, 365 * 86_400_000],
     ['PARLEY_JWKS_REFRESH_MIN_MS', 30_000, 0, 86_400_000],
     ['PARLEY_JWKS_MAX_AGE_MS', 600_000, 1000, 7 * 86_400_000],
+    ['PARLEY_MAX_PRECONNECT_BYTES', 16384, 1024, 1024 * 1024],
+    ['PARLEY_MAX_CONNECTIONS_PER_IP', 500, 0, 10_000_000],
+    ['PARLEY_CONNECT_RATE_PER_IP', 50, 0, 1_000_000],
+    ['PARLEY_CONNECT_BURST_PER_IP', 200, 1, 10_000_000],
   ];
   const field = (cfg: ReturnType<typeof loadConfig>, name: string): number => {
     switch (name) {
@@ -271,6 +289,14 @@ describe('loadConfig: numeric variables', () => {
         return cfg.jwt.jwksRefreshMinMs ?? -1;
       case 'PARLEY_JWKS_MAX_AGE_MS':
         return cfg.jwt.jwksMaxAgeMs ?? -1;
+      case 'PARLEY_MAX_PRECONNECT_BYTES':
+        return cfg.connections.maxPreconnectBytes;
+      case 'PARLEY_MAX_CONNECTIONS_PER_IP':
+        return cfg.connections.maxPerAddress;
+      case 'PARLEY_CONNECT_RATE_PER_IP':
+        return cfg.connections.ratePerAddress;
+      case 'PARLEY_CONNECT_BURST_PER_IP':
+        return cfg.connections.burstPerAddress;
 
       default:
         throw new Error(`no field for ${name}`);
@@ -578,5 +604,34 @@ describe('loadConfig: Redis', () => {
     [{ PARLEY_REDIS_URL: 'http://a:1' }, /must start with redis:\/\/ or rediss:\/\//],
   ])('refuses %j', (env, message) => {
     expect(() => loadConfig({ ...BASE, ...env })).toThrow(message);
+  });
+});
+
+describe('loadConfig: connections before login', () => {
+  it('reads PARLEY_TRUSTED_PROXIES as a list of IPv4/IPv6 addresses and CIDRs', () => {
+    expect(
+      loadConfig({
+        ...BASE,
+        PARLEY_TRUSTED_PROXIES: ' 10.0.0.0/8, 192.168.1.5 ,fd00::/8,::1,::ffff:172.16.0.0/108,',
+      }).connections.trustedProxies,
+    ).toEqual(['10.0.0.0/8', '192.168.1.5', 'fd00::/8', '::1', '::ffff:172.16.0.0/108']);
+  });
+
+  it.each(['10.0.0.0/33', 'proxy.example.com', '10.0.0.0/8/2', 'fd00::/200'])(
+    'refuses %j in PARLEY_TRUSTED_PROXIES, naming the variable and the entry',
+    (entry) => {
+      expect(
+        configError(() => loadConfig({ ...BASE, PARLEY_TRUSTED_PROXIES: `10.0.0.1,${entry}` }))
+          .message,
+      ).toMatch(
+        new RegExp(`^PARLEY_TRUSTED_PROXIES: "${entry.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}"`),
+      );
+    },
+  );
+
+  it('listens on loopback by default in development mode only, unless PARLEY_HOST is set', () => {
+    expect(loadConfig({}, { dev: true }).host).toBe('127.0.0.1');
+    expect(loadConfig(BASE).host).toBe('0.0.0.0');
+    expect(loadConfig({ PARLEY_HOST: '0.0.0.0' }, { dev: true }).host).toBe('0.0.0.0');
   });
 });

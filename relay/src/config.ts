@@ -5,6 +5,7 @@
 
 import { DEFAULT_DEDUP } from './broker/dedup.js';
 import type { DedupOptions } from './broker/dedup.js';
+import { AddressSet } from './net/ip.js';
 
 /** The well-known development secret. Printed as a warning whenever it is used. */
 export const DEV_JWT_SECRET = 'parley-dev-secret-do-not-use-in-production';
@@ -40,6 +41,20 @@ export interface Limits {
   maxReplay: number;
   /** Age at which a connection is ended (`token-expired`), in ms; 0 or absent = no limit. */
   maxSessionAgeMs?: number;
+}
+
+/** Limits on connections before login: per client address and per unauthenticated socket. */
+export interface ConnectionLimits {
+  /** Bytes a socket may send before its CONNECT has been answered with CONNECTED. */
+  maxPreconnectBytes: number;
+  /** Open WebSockets per client address (IPv6: per /64); 0 = unlimited. */
+  maxPerAddress: number;
+  /** New WebSockets per second per client address; 0 = unlimited. */
+  ratePerAddress: number;
+  /** New WebSockets a client address may open in a burst above the rate. */
+  burstPerAddress: number;
+  /** Proxies (IPs or CIDRs) whose `X-Forwarded-For` / `X-Real-IP` are believed. */
+  trustedProxies: string[];
 }
 
 /** History kept per destination. */
@@ -97,6 +112,7 @@ export interface Config {
   allowWsFallback: boolean;
   logLevel: string;
   limits: Limits;
+  connections: ConnectionLimits;
 }
 
 /** Thrown for any invalid configuration; `main` prints it and exits with status 2. */
@@ -113,7 +129,11 @@ interface EnvVar {
 /** Every environment variable the relay reads, for `--help` and docs. */
 export const ENV_VARS: readonly EnvVar[] = [
   { name: 'PARLEY_PORT', default: '8080', help: 'TCP port to listen on (0 picks a free one)' },
-  { name: 'PARLEY_HOST', default: '0.0.0.0', help: 'Address to bind' },
+  {
+    name: 'PARLEY_HOST',
+    default: '0.0.0.0',
+    help: 'Address to bind (127.0.0.1 by default in development mode)',
+  },
   { name: 'PARLEY_JWT_SECRET', help: 'HS256 secret for client JWTs' },
   { name: 'PARLEY_JWT_PUBLIC_KEY', help: 'PEM public key for RS256/ES256 JWTs' },
   { name: 'PARLEY_JWKS_URL', help: 'JWKS URL for RS256/ES256 JWTs (keys chosen by kid)' },
@@ -176,6 +196,30 @@ export const ENV_VARS: readonly EnvVar[] = [
   },
   { name: 'PARLEY_MAX_TRANSACTIONS', default: '16', help: 'Open transactions per connection' },
   { name: 'PARLEY_MAX_REPLAY', default: '1000', help: 'Most messages replayed on recovery' },
+  {
+    name: 'PARLEY_MAX_PRECONNECT_BYTES',
+    default: '16384',
+    help: 'Bytes a socket may send before CONNECTED',
+  },
+  {
+    name: 'PARLEY_MAX_CONNECTIONS_PER_IP',
+    default: '500',
+    help: 'Open WebSockets per client address, IPv6 per /64 (0 = off)',
+  },
+  {
+    name: 'PARLEY_CONNECT_RATE_PER_IP',
+    default: '50',
+    help: 'New WebSockets per second per client address (0 = off)',
+  },
+  {
+    name: 'PARLEY_CONNECT_BURST_PER_IP',
+    default: '200',
+    help: 'New WebSockets per client address in a burst above the rate',
+  },
+  {
+    name: 'PARLEY_TRUSTED_PROXIES',
+    help: 'Comma list of proxy IPs/CIDRs whose X-Forwarded-For / X-Real-IP are trusted',
+  },
   { name: 'PARLEY_HISTORY_SIZE', default: '1000', help: 'Messages kept per destination' },
   {
     name: 'PARLEY_HISTORY_TTL_MS',
@@ -254,6 +298,19 @@ function origins(raw: string | undefined): string[] {
     }
   }
   return list.map((o) => o.replace(/\/$/, ''));
+}
+
+function trustedProxies(raw: string | undefined): string[] {
+  const list = (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  try {
+    new AddressSet(list);
+  } catch (err) {
+    throw new ConfigError(`PARLEY_TRUSTED_PROXIES: ${(err as Error).message}`);
+  }
+  return list;
 }
 
 /** Default Spring-friendly rewrites: `/pub/x` → `/sub/x`, `/app/x` → `/topic/x`. */
@@ -351,7 +408,8 @@ export function loadConfig(env: Env, opts: { dev?: boolean } = {}): Config {
   }
   return {
     port: int(env, 'PARLEY_PORT', 8080, 0, 65535),
-    host: str(env, 'PARLEY_HOST') ?? '0.0.0.0',
+    // Development mode listens on loopback unless told otherwise (its /dev/token mints tokens).
+    host: str(env, 'PARLEY_HOST') ?? (dev ? '127.0.0.1' : '0.0.0.0'),
     jwt,
     redisUrls,
     redisCluster,
@@ -383,6 +441,13 @@ export function loadConfig(env: Env, opts: { dev?: boolean } = {}): Config {
       maxTransactions: int(env, 'PARLEY_MAX_TRANSACTIONS', 16, 1, 10_000),
       maxReplay: int(env, 'PARLEY_MAX_REPLAY', 1000, 0, 1_000_000),
       maxSessionAgeMs: int(env, 'PARLEY_MAX_SESSION_AGE_MS', 0, 0, 365 * 86_400_000),
+    },
+    connections: {
+      maxPreconnectBytes: int(env, 'PARLEY_MAX_PRECONNECT_BYTES', 16 * 1024, 1024, 1024 * 1024),
+      maxPerAddress: int(env, 'PARLEY_MAX_CONNECTIONS_PER_IP', 500, 0, 10_000_000),
+      ratePerAddress: int(env, 'PARLEY_CONNECT_RATE_PER_IP', 50, 0, 1_000_000),
+      burstPerAddress: int(env, 'PARLEY_CONNECT_BURST_PER_IP', 200, 1, 10_000_000),
+      trustedProxies: trustedProxies(env.PARLEY_TRUSTED_PROXIES),
     },
     history: {
       maxCount: int(env, 'PARLEY_HISTORY_SIZE', 1000, 0, 10_000_000),

@@ -4,13 +4,19 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, DEV_JWT_SECRET, helpText, loadConfig } from './config.js';
 import { loadStatic } from './http/static.js';
+import type { StaticFile } from './http/static.js';
 import { createLogger } from './log.js';
 import { startRelay } from './server.js';
 import { loadUws } from './uws.js';
 import { createBackends } from './backends.js';
 import type { Backends } from './backends.js';
+import { devModePlan } from './dev-mode.js';
+import { ListenError } from './listen.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
+
+/** Exit status when the port is in use or the address cannot be bound (2 config, 3 ws fallback, 4 Redis). */
+const EXIT_CANNOT_LISTEN = 5;
 
 /** Demo page and, in the workspace, the SDK's browser bundle. */
 function assets(): ReturnType<typeof loadStatic> {
@@ -62,6 +68,17 @@ async function main(argv: string[]): Promise<number> {
       `DEVELOPMENT MODE: tokens are verified with the well-known dev secret "${DEV_JWT_SECRET}". Never expose this relay; set PARLEY_JWT_SECRET for real use.`,
     );
   }
+  if (config.dev) {
+    if ((process.env.PARLEY_HOST ?? '').trim() === '') {
+      log.info(
+        { host: config.host },
+        `development mode listens on ${config.host} only; set PARLEY_HOST=0.0.0.0 to listen on every interface`,
+      );
+    }
+    const secret = config.jwt.secret;
+    const plan = devModePlan({ host: config.host, ...(secret !== undefined && { secret }) });
+    for (const warning of plan.warnings) log.warn({ devToken: plan.devToken }, warning);
+  }
   let backends: Backends;
   try {
     backends = await createBackends(config, log);
@@ -71,14 +88,16 @@ async function main(argv: string[]): Promise<number> {
   }
   log.info(backends.description);
   const { broker, presenceStore, readStore } = backends;
-  const relay = await startRelay(config, {
-    log,
-    loaded,
-    broker,
-    presenceStore,
-    readStore,
-    files: assets(),
-  });
+  let relay;
+  try {
+    // The demo page and the SDK bundle use /dev/token: development mode only.
+    const files = config.dev ? assets() : new Map<string, StaticFile>();
+    relay = await startRelay(config, { log, loaded, broker, presenceStore, readStore, files });
+  } catch (err) {
+    if (!(err instanceof ListenError)) throw err;
+    log.fatal({ host: err.host, port: err.port, inUse: err.inUse }, err.message);
+    return EXIT_CANNOT_LISTEN;
+  }
   log.info(
     { port: relay.port, host: config.host, dev: config.dev },
     `parley relay listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${relay.port}/`,

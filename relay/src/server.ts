@@ -12,7 +12,12 @@ import type { Logger } from './log.js';
 import { Hub } from './stomp/hub.js';
 import { Session } from './stomp/session.js';
 import type { LoadedUws } from './uws.js';
-import { wsBehavior } from './ws-handler.js';
+import { maxMessageBytes, wsBehavior } from './ws-handler.js';
+import { ConnectionGate } from './net/connection-gate.js';
+import { AddressSet } from './net/ip.js';
+import { listenExclusive } from './listen.js';
+import { devModePlan } from './dev-mode.js';
+import type { DevTokenRoute } from './http/routes.js';
 import { MemoryPresenceStore } from './presence/memory-presence-store.js';
 import type { PresenceStore } from './presence/presence-store.js';
 import {
@@ -103,7 +108,15 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
   const metrics = new RelayMetrics({
     ready: () => !closing && broker.ready(),
     sessions: () => sessions.size,
+    unauthenticated: () => {
+      let n = 0;
+      for (const s of sessions)
+        if (s.state === 'awaiting-connect' || s.state === 'authenticating') n++;
+      return n;
+    },
   });
+  const connections = config.connections;
+  const gate = new ConnectionGate(connections, new AddressSet(connections.trustedProxies));
   let counter = 0;
   let closing = false;
 
@@ -113,7 +126,11 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
     wsBehavior({
       uws,
       allowedOrigins: config.allowedOrigins,
-      maxPayloadLength: Math.max(config.limits.maxFrameSize * 2, 16 * 1024 * 1024),
+      // Bounds what uWS buffers per socket for one message, before login too: see maxMessageBytes.
+      maxPayloadLength: maxMessageBytes(config.limits.maxFrameSize, connections.maxPreconnectBytes),
+      maxPreconnectBytes: connections.maxPreconnectBytes,
+      gate,
+      onRefused: (reason) => metrics.refuse(reason),
       // Hard cap well above the slow-consumer limit, so the ERROR always still fits in the buffer.
       maxBackpressure:
         4 * config.limits.maxBufferedBytes + 1024 * 1024 + 2 * config.limits.maxFrameSize,
@@ -157,29 +174,18 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
   registerHttpRoutes(app, {
     ready: () => !closing && broker.ready(),
     files: deps.files ?? new Map(),
-    ...(config.dev &&
-      config.jwt.secret !== undefined && {
-        devToken: devTokenSigner(config.jwt.secret),
-      }),
+    ...(config.dev && { devToken: devTokenRoute(config) }),
   });
 
-  const listenSocket = await new Promise<UwsListenSocket>((resolve, reject) => {
-    app.listen(config.host, config.port, (socket) => {
-      if (socket) resolve(socket);
-      else
-        reject(
-          new Error(
-            `cannot listen on ${config.host}:${config.port} (port in use or address unavailable)`,
-          ),
-        );
-    });
-  });
+  const listenSocket = await listenExclusive(uws, app, config.host, config.port);
   const port = uws.us_socket_local_port(listenSocket);
   // Fast-lane publishes bypass each session's own check: look at every socket's buffer once a second.
   const backpressure = setInterval(() => {
     for (const s of sessions) s.checkBackpressure();
   }, 1000);
   backpressure.unref();
+  const sweep = setInterval(() => gate.sweep(), 10_000);
+  sweep.unref();
 
   return {
     port,
@@ -190,6 +196,7 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
       if (closing) return;
       closing = true;
       clearInterval(backpressure);
+      clearInterval(sweep);
       uws.us_listen_socket_close(listenSocket);
       for (const s of [...sessions]) s.shutdown();
       await presence
@@ -202,4 +209,12 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
   };
 }
 
-type UwsListenSocket = Parameters<LoadedUws['uws']['us_listen_socket_close']>[0];
+/** Development mode's `/dev/token`, by the rules of {@link devModePlan}. */
+function devTokenRoute(config: Config): DevTokenRoute {
+  const secret = config.jwt.secret;
+  const plan = devModePlan({ host: config.host, ...(secret !== undefined && { secret }) });
+  if (plan.devToken === 'off' || secret === undefined) {
+    return { access: 'off', reason: plan.offReason ?? '/dev/token is off' };
+  }
+  return { access: plan.devToken, sign: devTokenSigner(secret) };
+}

@@ -51,6 +51,9 @@ export async function startParley(options: ParleyOptions = {}): Promise<ParleySe
       PARLEY_LOG_LEVEL: 'info',
       PARLEY_MAX_SEND_RATE: '0',
       PARLEY_MAX_BUFFERED_BYTES: String(256 * 1024 * 1024),
+      // Every benchmark client comes from 127.0.0.1: no per-address connection limits.
+      PARLEY_MAX_CONNECTIONS_PER_IP: '0',
+      PARLEY_CONNECT_RATE_PER_IP: '0',
       PARLEY_REDIS_URL: options.redisUrl,
       ...options.env,
     },

@@ -10,10 +10,17 @@ export class RelayMetrics {
   published = 0;
   delivered = 0;
   readonly errors = new Map<string, number>();
+  /** WebSockets refused or cut off before login, by reason (origin, per-ip-limit…). */
+  readonly refused = new Map<string, number>();
   readonly registry = new Registry();
 
-  constructor(gauges: { ready: () => boolean; sessions: () => number }) {
-    const { ready, sessions } = gauges;
+  constructor(gauges: {
+    ready: () => boolean;
+    sessions: () => number;
+    /** Open sockets whose CONNECT has not been answered with CONNECTED yet. */
+    unauthenticated?: () => number;
+  }) {
+    const { ready, sessions, unauthenticated } = gauges;
     collectDefaultMetrics({ register: this.registry, prefix: 'parley_' });
     const r = this.registry;
     new Gauge({
@@ -28,6 +35,20 @@ export class RelayMetrics {
       registers: [r],
       collect: gauge(() => (ready() ? 1 : 0)),
     });
+    if (unauthenticated) {
+      new Gauge({
+        name: 'parley_unauthenticated_connections',
+        help: 'Open WebSockets that have not completed CONNECT',
+        registers: [r],
+        collect: gauge(unauthenticated),
+      });
+    }
+    labelled(
+      r,
+      'parley_connections_refused_total',
+      'WebSockets refused at the upgrade or cut off before CONNECTED, by reason',
+      this.refused,
+    );
     counter(r, 'parley_connects_total', 'Sessions that completed CONNECT', () => this.connects);
     counter(
       r,
@@ -57,6 +78,11 @@ export class RelayMetrics {
   error(reason: string): void {
     this.errors.set(reason, (this.errors.get(reason) ?? 0) + 1);
   }
+
+  /** Counts a connection refused (or cut off before login) for `reason`. */
+  refuse(reason: string): void {
+    this.refused.set(reason, (this.refused.get(reason) ?? 0) + 1);
+  }
 }
 
 function gauge(read: () => number) {
@@ -73,6 +99,24 @@ function counter(registry: Registry, name: string, help: string, read: () => num
     collect() {
       this.reset();
       this.inc(read());
+    },
+  });
+}
+
+function labelled(
+  registry: Registry,
+  name: string,
+  help: string,
+  counts: ReadonlyMap<string, number>,
+): void {
+  new Counter({
+    name,
+    help,
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [reason, n] of counts) this.inc({ reason }, n);
     },
   });
 }

@@ -174,8 +174,12 @@ describe('relay: bad input gets ERROR with a reason and a close, and the others 
       message: /invalid content-length "-1"/,
     },
     {
-      name: '10 MB frame in one WebSocket message',
-      send: () => [tenMegabyteFrame()],
+      // Up to twice the frame limit (+16 KiB) one WebSocket message reaches the parser; a larger
+      // one is closed by the WebSocket layer (see the test after these rows).
+      name: 'frame of 1.5 times the limit in one WebSocket message',
+      send: () => [
+        concat(`${SEND}\n`, new Uint8Array(MAX_FRAME * 1.5).fill(0x78), new Uint8Array(1)),
+      ],
       reason: 'frame-too-large',
       message: new RegExp(`maximum frame size of ${MAX_FRAME} bytes`),
     },
@@ -649,6 +653,15 @@ describe('relay: bad input gets ERROR with a reason and a close, and the others 
     } finally {
       raw.close();
     }
+  });
+
+  it('a 10 MB WebSocket message is closed by the WebSocket layer, and the others keep chatting', async () => {
+    const raw = await connected();
+    raw.send(tenMegabyteFrame());
+    // Past twice the frame limit (+16 KiB) uWS drops the connection without reading the message.
+    expect((await raw.closed).code).toBe(1006);
+    expect(raw.frames.map((f) => f.command)).toEqual(['CONNECTED']);
+    await stillChatting();
   });
 
   it('many bad clients at once leave the healthy pair untouched', async () => {

@@ -22,7 +22,10 @@ export interface RelayProcess {
 }
 
 export interface SpawnRelayOptions {
-  /** Extra environment; `PARLEY_PORT` defaults to 0 (a free port) and the secret to a test one. */
+  /**
+   * Extra environment; `PARLEY_PORT` defaults to 0 (a free port), the secret to a test one, and
+   * the per-address connection limits to off (every test client is on 127.0.0.1).
+   */
   env?: Record<string, string>;
   /** Extra command-line arguments, e.g. `['--dev']`. */
   args?: string[];
@@ -52,6 +55,9 @@ export function spawnRelay(options: SpawnRelayOptions = {}): Promise<RelayProces
     PARLEY_PORT: '0',
     PARLEY_LOG_LEVEL: 'debug',
     PARLEY_JWT_SECRET: secret,
+    // Test clients all come from 127.0.0.1: per-address limits are off unless a test sets them.
+    PARLEY_MAX_CONNECTIONS_PER_IP: '0',
+    PARLEY_CONNECT_RATE_PER_IP: '0',
     ...options.env,
   };
   if (options.args?.includes('--dev') && options.env?.PARLEY_JWT_SECRET === undefined) {
