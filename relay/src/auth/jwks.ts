@@ -207,12 +207,18 @@ function parseKeySet(doc: unknown): { keys: Map<string, KeyEntry>; skipped: numb
 /** The response body as text, refusing more than `max` bytes. */
 async function readCapped(res: Response, max: number): Promise<string> {
   if (!res.body) return '';
+  const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of res.body) {
-    size += chunk.byteLength;
-    if (size > max) throw new Error(`JWKS document is over ${max} bytes`);
-    chunks.push(chunk);
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      void reader.cancel();
+      throw new Error(`JWKS document is over ${max} bytes`);
+    }
+    chunks.push(value);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
