@@ -69,6 +69,7 @@ describe('loadConfig: defaults', () => {
         trustedProxies: [],
       },
       history: { maxCount: 1000, maxAgeMs: 86_400_000 },
+      dedup: { windowMs: 300_000, maxEntries: 100_000 },
       reads: { listLimit: 100 },
       prefixMap: [
         ['/pub/', '/sub/'],
@@ -128,6 +129,7 @@ describe('loadConfig: defaults', () => {
       PARLEY_JWKS_MAX_AGE_MS: '2000',
       PARLEY_HISTORY_SIZE: '10',
       PARLEY_HISTORY_TTL_MS: '5000',
+      PARLEY_DEDUP_WINDOW_MS: '60000',
       PARLEY_READS_LIMIT: '7',
       PARLEY_PREFIX_MAP: ' /in/ = /out/ ,/a/=/topic/a/',
       PARLEY_ALLOW_WS_FALLBACK: '1',
@@ -179,6 +181,7 @@ describe('loadConfig: defaults', () => {
         trustedProxies: [],
       },
       history: { maxCount: 10, maxAgeMs: 5000 },
+      dedup: { windowMs: 60_000, maxEntries: 100_000 },
       reads: { listLimit: 7 },
       prefixMap: [
         ['/in/', '/out/'],
@@ -236,6 +239,7 @@ describe('loadConfig: numeric variables', () => {
     ['PARLEY_MAX_REPLAY', 1000, 0, 1_000_000],
     ['PARLEY_HISTORY_SIZE', 1000, 0, 10_000_000],
     ['PARLEY_HISTORY_TTL_MS', 86_400_000, 1000, 365 * 86_400_000],
+    ['PARLEY_DEDUP_WINDOW_MS', 300_000, 0, 86_400_000],
     ['PARLEY_READS_LIMIT', 100, 1, 10_000],
     ['PARLEY_MAX_SESSION_AGE_MS', 0, 0, 365 * 86_400_000],
     ['PARLEY_JWKS_REFRESH_MIN_MS', 30_000, 0, 86_400_000],
@@ -281,6 +285,8 @@ describe('loadConfig: numeric variables', () => {
         return cfg.history.maxCount;
       case 'PARLEY_HISTORY_TTL_MS':
         return cfg.history.maxAgeMs;
+      case 'PARLEY_DEDUP_WINDOW_MS':
+        return cfg.dedup.windowMs;
       case 'PARLEY_READS_LIMIT':
         return cfg.reads.listLimit;
       case 'PARLEY_MAX_SESSION_AGE_MS':
@@ -582,6 +588,8 @@ describe('loadConfig: PARLEY_PREFIX_MAP', () => {
     '/a/../=/b/',
     '/pub/=/',
     '/pub/=/user/x/',
+    '/pub/=/parley/',
+    '/parley/=/topic/',
   ])('refuses %j with a message naming the variable', (raw) => {
     expect(() => loadConfig({ ...BASE, PARLEY_PREFIX_MAP: raw })).toThrow(/^PARLEY_PREFIX_MAP: /);
   });
