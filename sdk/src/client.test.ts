@@ -312,6 +312,27 @@ describe('outbox', () => {
 });
 
 describe('token refresh', () => {
+  it('refreshes at exp − 10 % of the lifetime, then again for the new token (fake timers)', async () => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 0, 1) });
+    const token = vi.fn(() => {
+      const now = Math.floor(Date.now() / 1000);
+      return jwt({ sub: 'alice', iat: now, exp: now + 3600 });
+    });
+    const { client, relay } = setup({ token });
+    const connected = client.connect();
+    await vi.advanceTimersByTimeAsync(20);
+    await connected;
+    expect(token).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(3240_000 - 20 - 1);
+    expect(relay.refreshedTokens).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(25);
+    expect(relay.refreshedTokens).toHaveLength(1);
+    expect(token).toHaveBeenCalledTimes(2);
+    await vi.advanceTimersByTimeAsync(3240_000);
+    expect(relay.refreshedTokens).toHaveLength(2);
+    expect(relay.sockets).toHaveLength(1);
+  });
+
   it('refreshes in place before exp, without reconnecting', async () => {
     let n = 0;
     const token = () => jwt({ sub: 'alice', n: ++n, exp: Math.floor(Date.now() / 1000) + 2 });
