@@ -29,6 +29,7 @@ describe('LinkWatchdog', () => {
     const w = new LinkWatchdog(1000, 0);
     expect(w.check(10_000)).toBe(false);
     expect(w.tick(10_500)).toBe(false);
+    expect(w.tick(11_500)).toBe(false);
     expect(w.tick(12_600)).toBe(true);
   });
 
