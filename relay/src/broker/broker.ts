@@ -47,6 +47,11 @@ export interface BrokerMessage extends PublishInput {
   epoch: string;
   /** Server time of publication, ms since the epoch. */
   timestamp: number;
+  /**
+   * Set by a relay on the first message it delivers after offsets `from`..`to` of this epoch
+   * that it could not deliver (history no longer had them); sent as `parley-gap`. Never stored.
+   */
+  gap?: { from: number; to: number };
   /** Set by `publish` on a repeat of a client id it remembers: nothing was stored or delivered. */
   duplicate?: true;
 }

@@ -1,6 +1,8 @@
 import type { Broker, BrokerListener, BrokerMessage } from '../broker/broker.js';
 import { QueueDispatcher } from './queue-dispatcher.js';
+import { UnfilledGapError } from './gap.js';
 import { Sequencer } from './sequencer.js';
+import type { SequencerLimits } from './sequencer.js';
 import { SharedQueue } from './shared-queue.js';
 import { FastLane } from './fast-lane.js';
 import type { TopicPublisher } from './fast-lane.js';
@@ -48,14 +50,19 @@ interface Target {
   opening: Promise<void>;
 }
 
-/** History pages read to fill a gap; a larger gap is reported to clients as a jump in offsets. */
-const GAP_FILL_LIMIT = 1000;
+/** Messages per history page read to fill a gap (a fill reads several pages if it must). */
+const GAP_FILL_PAGE = 1000;
 
 export interface HubOptions {
   /** Most messages a `/queue/` destination holds for its consumers on this relay. */
   maxQueueBacklog: number;
-  /** A delivery or gap fill failed; `subscription` is absent for gap fills. */
+  /**
+   * A delivery or gap fill failed; `subscription` is absent for gap fills. A gap that could not
+   * be filled comes as an {@link UnfilledGapError} (its subscribers were told with `parley-gap`).
+   */
   onError?: (err: unknown, target: string, subscription?: string) => void;
+  /** How long and how much each destination holds while a gap is filled (tests shorten these). */
+  sequencer?: Partial<SequencerLimits>;
   onDrop?: (target: string, message: BrokerMessage) => void;
   /** uWS `app.publish`: enables the fast lane for broadcast destinations. */
   publishTopic?: TopicPublisher;
@@ -204,11 +211,15 @@ export class Hub {
           .history(target, {
             after,
             ...(before !== undefined && { before }),
-            limit: GAP_FILL_LIMIT,
+            limit: GAP_FILL_PAGE,
           })
           .then((page) => ({ messages: page.messages, epoch: page.epoch })),
       fanOut,
-      (err) => this.options.onError?.(err, target),
+      {
+        onError: (err) => this.options.onError?.(err, target),
+        onGap: (gap, reason) => this.options.onError?.(new UnfilledGapError(gap, reason), target),
+      },
+      this.options.sequencer,
     );
     const listener: BrokerListener = (message) => sequencer.push(message);
     const entry: Target = {
@@ -238,6 +249,7 @@ export class Hub {
       return;
     if (this.targets.get(target) !== entry) return;
     this.targets.delete(target);
+    entry.sequencer?.close();
     if (entry.shared) await entry.shared.close();
     if (entry.listener) await this.broker.unsubscribe(target, entry.listener);
   }

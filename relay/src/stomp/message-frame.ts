@@ -1,6 +1,7 @@
 import type { BrokerMessage } from '../broker/broker.js';
 import type { Frame } from '../codec/index.js';
 import { serialize } from '../codec/index.js';
+import { GAP_HEADER, formatGap } from './gap.js';
 import type { LocalSubscription } from './hub.js';
 import { userHeaders } from './reserved-headers.js';
 
@@ -71,6 +72,7 @@ export function messageFrame(
     ['parley-epoch', message.epoch],
   );
   if (extras.redelivered) headers.push(['parley-redelivered', 'true']);
+  if (message.gap) headers.push([GAP_HEADER, formatGap(message.gap)]);
   headers.push(['content-length', String(message.body.length)], ...userHeaders(message.headers));
   const bytes = serialize({ command: 'MESSAGE', headers, body: message.body }, { escapes });
   if (shared) cachedFrames.set(key, bytes);

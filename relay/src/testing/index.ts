@@ -6,5 +6,14 @@ export type { TestClaims } from './tokens.js';
 export { rawStomp, connectFrame } from './raw-client.js';
 export type { RawStompClient } from './raw-client.js';
 export { chromiumAvailable, launchChromium, CHROMIUM_PATH } from './browser.js';
-export { freePort, redisAvailable, redisCommand, startRedis, startRedisCluster } from './redis.js';
+export {
+  freePort,
+  freePortIn,
+  redisAvailable,
+  redisCommand,
+  startRedis,
+  startRedisCluster,
+} from './redis.js';
+export { startRedisProxy } from './redis-proxy.js';
+export type { RedisProxy } from './redis-proxy.js';
 export type { RedisClusterServer, RedisServer, StartRedisOptions } from './redis.js';

@@ -27,6 +27,8 @@ export interface StartRedisOptions {
   args?: string[];
   /** How long to wait for the server to answer PING (default 10 s). */
   timeoutMs?: number;
+  /** Port to listen on (default: a free one the OS picks); see {@link freePortIn}. */
+  port?: number;
 }
 
 /** A private Redis Cluster started by {@link startRedisCluster}. */
@@ -84,6 +86,23 @@ export function freePort(): Promise<number> {
       });
     });
   });
+}
+
+/**
+ * The first port of `from`..`to` (inclusive) that nobody listens on right now on 127.0.0.1, for
+ * tests told to keep their servers in a given range. Rejects when every one is taken.
+ */
+export async function freePortIn(from: number, to: number): Promise<number> {
+  for (let port = from; port <= to; port++) {
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.unref();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error(`no free port in ${from}-${to}`);
 }
 
 /** Every server still running and every temp dir, cleaned up when the test process exits. */
@@ -238,7 +257,7 @@ async function killNode(node: Node, signal: NodeJS.Signals): Promise<void> {
  */
 export async function startRedis(options: StartRedisOptions = {}): Promise<RedisServer> {
   const dir = tempDir('parley-redis-');
-  const node: Node = { port: await freePort(), output: '' };
+  const node: Node = { port: options.port ?? (await freePort()), output: '' };
   const args = options.args ?? [];
   const timeoutMs = options.timeoutMs ?? 10_000;
   try {
