@@ -160,6 +160,22 @@ export function brokerConformance(name: string, factory: BrokerFactory): void {
       expect(page.messages.map(text2)).toEqual(['stored', 'stored too']);
     });
 
+    it('stamps a given timestamp everywhere: reply, delivery, history and repeats', async () => {
+      const got: BrokerMessage[] = [];
+      await broker.subscribe('/topic/ts', (m) => got.push(m));
+      const at = Date.now() - 1000; // a moment ago, as a DM mirror's original
+      const given = { ...input('/topic/ts', 'mirror'), timestamp: at, clientId: 'm-1' };
+      const first = await broker.publish(given);
+      const repeat = await broker.publish(given);
+      const own = await broker.publish(input('/topic/ts', 'own clock'));
+      await until(got, 2);
+      expect([first.timestamp, repeat.timestamp, got[0]!.timestamp]).toEqual([at, at, at]);
+      expect(own.timestamp).toBeGreaterThan(at);
+      expect(own.offset).toBe(first.offset + 1);
+      const page = await broker.history('/topic/ts', { limit: 10 });
+      expect(page.messages.map((m) => m.timestamp)).toEqual([at, own.timestamp]);
+    });
+
     it('publishes a repeated client id once and answers the repeat with the first stamp', async () => {
       const got: BrokerMessage[] = [];
       await broker.subscribe('/topic/d', (m) => got.push(m));

@@ -30,7 +30,7 @@ export interface PublishInput {
   /**
    * The relay timestamp to stamp instead of the broker's clock: a direct message's mirror in the
    * sender's copy carries its original's, so both copies agree (docs/protocol.md#direct-messages).
-   * Offsets, trimming by age and de-duplication are unaffected.
+   * Meant for a timestamp a moment old; offsets and de-duplication are unaffected.
    */
   timestamp?: number;
 }
