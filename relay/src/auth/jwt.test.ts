@@ -73,6 +73,14 @@ describe('createVerifier: HS256', () => {
     expect(err.message).toBe('invalid token: invalid signature');
   });
 
+  it('refuses a token whose header is JSON but whose payload is not (found by the fuzz suite)', async () => {
+    const part = (s: string) => Buffer.from(s).toString('base64url');
+    const token = `${part('{"alg":"HS256","typ":"JWT"}')}.${part('{"sub":)\u0000')}.${part('sig')}`;
+    const err = await rejection(verify(token));
+    expect(err.reason).toBe('token-invalid');
+    expect(err.message).toBe('invalid token: jwt malformed');
+  });
+
   it('refuses an expired token with token-expired', async () => {
     const token = jwt.sign({ sub: 'alice', exp: nowSec() - 60 }, SECRET, { algorithm: 'HS256' });
     const err = await rejection(verify(token));

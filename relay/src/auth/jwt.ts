@@ -93,7 +93,13 @@ function jwksStore(url: string, cfg: JwtConfig, deps: VerifierDeps): JwksKeyStor
 
 /** The token's header, or undefined when the token is not three base64url parts with a JSON header. */
 function decodeHeader(token: string): { alg?: unknown; kid?: unknown } | undefined {
-  const decoded = jwt.decode(token, { complete: true });
+  let decoded: jwt.Jwt | null;
+  try {
+    // jws parses the payload too (when the header says JSON) and throws on a bad one.
+    decoded = jwt.decode(token, { complete: true });
+  } catch {
+    return undefined;
+  }
   return decoded === null ? undefined : (decoded.header as { alg?: unknown; kid?: unknown });
 }
 
