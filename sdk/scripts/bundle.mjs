@@ -1,6 +1,9 @@
 // Bundles the built SDK (dist/index.js) and @stomp/stompjs into one ES module for browsers:
 //   <script type="module">import { createClient } from '/sdk/parley-sdk.js';</script>
+// and a minified copy (dist/browser/parley-sdk.min.js) whose gzip size the size-limit budget
+// in package.json checks (`pnpm --filter @parley/sdk size`, and src/package.test.ts).
 import { nodeResolve } from '@rollup/plugin-node-resolve';
+import terser from '@rollup/plugin-terser';
 import { rollup } from 'rollup';
 import { fileURLToPath } from 'node:url';
 
@@ -19,13 +22,19 @@ const bundle = await rollup({
   },
 });
 try {
-  const { output } = await bundle.write({
-    file: `${root}dist/browser/parley-sdk.js`,
-    format: 'es',
-    sourcemap: true,
-  });
-  const size = output.reduce((n, chunk) => n + (chunk.type === 'chunk' ? chunk.code.length : 0), 0);
-  console.log(`dist/browser/parley-sdk.js: ${size} bytes`);
+  for (const [file, plugins] of [
+    ['parley-sdk.js', []],
+    ['parley-sdk.min.js', [terser({ module: true })]],
+  ]) {
+    const { output } = await bundle.write({
+      file: `${root}dist/browser/${file}`,
+      format: 'es',
+      sourcemap: true,
+      plugins,
+    });
+    const size = output.reduce((n, c) => n + (c.type === 'chunk' ? c.code.length : 0), 0);
+    console.log(`dist/browser/${file}: ${size} bytes`);
+  }
 } finally {
   await bundle.close();
 }
