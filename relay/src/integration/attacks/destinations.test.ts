@@ -9,7 +9,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { header } from '../../codec/index.js';
 import { eventually, text } from '../stomp-clients.js';
-import { ACCEPTED_PROBE, expectNoLeak, expectRefused, http, startTarget } from './fixture.harness.js';
+import {
+  ACCEPTED_PROBE,
+  expectNoLeak,
+  expectRefused,
+  http,
+  startTarget,
+  START_TIMEOUT_MS,
+} from './fixture.harness.js';
 import type { Target } from './fixture.harness.js';
 
 const API_KEY = 'attack-suite-api-key-d3571n';
@@ -87,15 +94,13 @@ const rows: Row[] = [
       ['a .. escape', '/topic/room.1/../secret', INVALID],
       ['a prefix-map escape', '/app/../topic/secret', INVALID],
     ] as const
-  ).map(
-    ([what, target, reason]): Row => ({
-      name: `/parley/history of ${what}`,
-      frames:
-        'SUBSCRIBE\nid:h\ndestination:/user/queue/history\n\n\0' +
-        `SEND\ndestination:/parley/history\nparley-target:${target}\nreply-to:/user/queue/history\n\n\0`,
-      reason,
-    }),
-  ),
+  ).map(([what, target, reason]): Row => ({
+    name: `/parley/history of ${what}`,
+    frames:
+      'SUBSCRIBE\nid:h\ndestination:/user/queue/history\n\n\0' +
+      `SEND\ndestination:/parley/history\nparley-target:${target}\nreply-to:/user/queue/history\n\n\0`,
+    reason,
+  })),
   {
     name: '/parley/history replying into another user queue',
     frames:
@@ -109,15 +114,37 @@ const HTTP_ROWS: Array<[string, string, 'eve' | 'key' | 'none', number]> = [
   ['history of an ungranted room', '/api/history?destination=/topic/secret', 'eve', 403],
   ['history of another user queue', '/api/history?destination=/user/bob/queue/x', 'eve', 403],
   ['history with ..', '/api/history?destination=/topic/room.1/../secret', 'eve', 400],
-  ['history with %2e%2e decoded once', '/api/history?destination=/topic/room.1/%2e%2e/secret', 'eve', 400],
+  [
+    'history with %2e%2e decoded once',
+    '/api/history?destination=/topic/room.1/%2e%2e/secret',
+    'eve',
+    400,
+  ],
   ['history with NUL', '/api/history?destination=/topic/room.1%00', 'eve', 400],
-  ['history with a fullwidth solidus', '/api/history?destination=/topic%EF%BC%8Fsecret', 'eve', 400],
+  [
+    'history with a fullwidth solidus',
+    '/api/history?destination=/topic%EF%BC%8Fsecret',
+    'eve',
+    400,
+  ],
   ['history without a token', '/api/history?destination=/topic/room.1', 'none', 401],
   ['control: history of a granted room', '/api/history?destination=/topic/room.1', 'eve', 200],
   ['presence of an ungranted room', '/api/presence?destination=/topic/secret', 'eve', 403],
   ['presence with ..', '/api/presence?destination=/topic/room.1/../secret', 'eve', 400],
   ['presence without a token', '/api/presence?destination=/topic/room.1', 'none', 401],
   ['online of users the token has no grant for', '/api/online?users=bob,alice', 'eve', 403],
+  [
+    'online naming an ungranted room',
+    '/api/online?users=bob&destination=/topic/secret',
+    'eve',
+    403,
+  ],
+  [
+    'control: online of a granted room',
+    '/api/online?users=bob&destination=/topic/room.1',
+    'eve',
+    200,
+  ],
   ['online without a token', '/api/online?users=bob', 'none', 401],
   ['control: online with the API key', '/api/online?users=bob', 'key', 200],
 ];
@@ -127,7 +154,7 @@ describe('attacks: destination escapes and ungranted reads are refused; the othe
 
   beforeAll(async () => {
     t = await startTarget({ env: { PARLEY_API_KEY: API_KEY } });
-  });
+  }, START_TIMEOUT_MS);
   afterAll(async () => {
     await t?.stop();
   });

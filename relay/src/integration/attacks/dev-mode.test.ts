@@ -8,7 +8,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_JWT_SECRET } from '../../config.js';
 import { connectFrame, signToken, spawnRelay } from '../../testing/index.js';
-import { ACCEPTED_PROBE, expectRefused, http, startTarget } from './fixture.harness.js';
+import {
+  ACCEPTED_PROBE,
+  expectRefused,
+  http,
+  startTargets,
+  START_TIMEOUT_MS,
+} from './fixture.harness.js';
 import type { Target } from './fixture.harness.js';
 
 const REAL_SECRET = 'a-real-production-secret-7f3a9c1e5b';
@@ -103,17 +109,17 @@ describe('attacks: --dev misuse; the others keep chatting', () => {
   const targets = {} as Record<Name, Target>;
 
   beforeAll(async () => {
-    [targets.devReal, targets.devLoopback, targets.plain] = await Promise.all([
-      startTarget({
+    [targets.devReal, targets.devLoopback, targets.plain] = await startTargets(
+      {
         args: ['--dev'],
         env: { PARLEY_JWT_SECRET: REAL_SECRET, PARLEY_HOST: '0.0.0.0' },
         // spawnRelay reports the dev secret for every --dev relay; this one has a real one.
         sign: (claims) => signToken(REAL_SECRET, claims),
-      }),
-      startTarget({ args: ['--dev'], env: { PARLEY_HOST: '' } }),
-      startTarget(),
-    ]);
-  });
+      },
+      { args: ['--dev'], env: { PARLEY_HOST: '' } },
+      {},
+    );
+  }, START_TIMEOUT_MS);
   afterAll(async () => {
     await Promise.all(Object.values(targets).map((t) => t.stop()));
   });

@@ -59,8 +59,13 @@ export interface Target {
   stop(): Promise<void>;
 }
 
+/** For `beforeAll` hooks that start relays: well above startTarget's own 30 s spawn timeout. */
+export const START_TIMEOUT_MS = 60_000;
+
 export async function startTarget(options: TargetOptions = {}): Promise<Target> {
   const relay = await spawnRelay({
+    // The suite's files start relays in parallel on a shared machine: be patient.
+    timeoutMs: 30_000,
     ...options,
     env: { ...GENEROUS_PER_IP, ...options.env },
   });
@@ -118,6 +123,24 @@ export async function startTarget(options: TargetOptions = {}): Promise<Target> 
  * A refused attack never gets here (nothing is processed after an ERROR).
  */
 export const ACCEPTED_PROBE = 'DISCONNECT\nreceipt:accepted\n\n\0';
+
+/**
+ * Starts several targets in parallel. If one fails to start, the others are stopped before the
+ * error is thrown (a half-started `beforeAll` would otherwise leave relay processes behind).
+ */
+export async function startTargets<T extends TargetOptions[]>(
+  ...options: T
+): Promise<{ [K in keyof T]: Target }> {
+  const settled = await Promise.allSettled(options.map((o) => startTarget(o)));
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(settled.map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
+    throw failed.reason;
+  }
+  return settled.map((r) => (r as PromiseFulfilledResult<Target>).value) as {
+    [K in keyof T]: Target;
+  };
+}
 
 export interface RefusalExpectation {
   /** The `message` must match this. */

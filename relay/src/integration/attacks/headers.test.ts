@@ -17,7 +17,7 @@ import type { Frame } from '../../codec/index.js';
 import type { RawStompClient } from '../../testing/index.js';
 import { eventually, stompClient, text } from '../stomp-clients.js';
 import type { StompTestClient } from '../stomp-clients.js';
-import { expectRefused, http, startTarget } from './fixture.harness.js';
+import { expectRefused, http, startTarget, START_TIMEOUT_MS } from './fixture.harness.js';
 import type { Target } from './fixture.harness.js';
 import { sdkClient } from './sdk.harness.js';
 import type { SdkClient, SdkMessage } from './sdk.harness.js';
@@ -118,7 +118,7 @@ describe('attacks: spoofed parley-* header names never reach a subscriber', () =
       10_000,
       'every subscriber is ready',
     );
-  });
+  }, START_TIMEOUT_MS);
   afterAll(async () => {
     walter?.close();
     await sam?.client.deactivate({ force: true });
@@ -200,7 +200,8 @@ describe('attacks: spoofed parley-* header names never reach a subscriber', () =
           expect(f.headers.filter(([k]) => k === 'parley-sender')).toHaveLength(1);
           expect(Number(header(f, 'parley-timestamp'))).toBeGreaterThanOrEqual(started - 1000);
         }
-        for (const m of samNew) expectRelayHeaders(Object.entries(m.headers), m.headers['parley-sender']);
+        for (const m of samNew)
+          expectRelayHeaders(Object.entries(m.headers), m.headers['parley-sender']);
         for (const m of sidNew) {
           expectRelayHeaders(Object.entries(m.headers), m.sender.id);
           expect(m.sender.name).toBe(m.sender.id.toUpperCase());

@@ -18,6 +18,7 @@ import {
   expectNoLeak,
   expectRefused,
   startTarget,
+  START_TIMEOUT_MS,
 } from './fixture.harness.js';
 import { eventually, sleep } from '../stomp-clients.js';
 import type { Target } from './fixture.harness.js';
@@ -125,7 +126,7 @@ describe('attacks: JWKS rotation, garbage kids and failures; the others keep cha
       },
       sign: (claims) => signWith(k1, 'k1', claims.sub),
     });
-  });
+  }, START_TIMEOUT_MS);
   afterAll(async () => {
     await t?.stop();
     await Promise.all([jwks?.close(), attacker?.close()]);
@@ -249,7 +250,7 @@ describe('attacks: JWKS endpoint down → auth-unavailable, never an internal ad
   beforeAll(async () => {
     deadUrl = `http://127.0.0.1:${await freePort()}/jwks.json`;
     t = await startTarget({ env: { PARLEY_JWKS_URL: deadUrl } });
-  });
+  }, START_TIMEOUT_MS);
   afterAll(async () => {
     await t?.stop();
   });

@@ -14,6 +14,7 @@ import {
   expectRefused,
   rawConnect,
   startTarget,
+  START_TIMEOUT_MS,
 } from './fixture.harness.js';
 import type { Target } from './fixture.harness.js';
 import { epoch, forgeJwt } from './forge.harness.js';
@@ -94,18 +95,20 @@ const claimRows: Array<[string, Record<string, unknown>, Expect]> = [
   ['parley.sub with a number', { parley: { sub: [1] } }, { reason: 'token-invalid' }],
   ['parley.pub with null', { parley: { pub: [null] } }, { reason: 'token-invalid' }],
   ['parley.pub with an empty pattern', { parley: { pub: [''] } }, { reason: 'token-invalid' }],
-  ['parley.sub with an object', { parley: { sub: [{ '/**': true }] } }, { reason: 'token-invalid' }],
+  [
+    'parley.sub with an object',
+    { parley: { sub: [{ '/**': true }] } },
+    { reason: 'token-invalid' },
+  ],
   ['parley.pub with a nested list', { parley: { pub: [['/**']] } }, { reason: 'token-invalid' }],
 ];
 
 const rows: Row[] = [
-  ...claimRows.map(
-    ([name, extra, expect]): Row => ({
-      name,
-      connect: (t) => connectFrame(signed(t, extra)),
-      expect,
-    }),
-  ),
+  ...claimRows.map(([name, extra, expect]): Row => ({
+    name,
+    connect: (t) => connectFrame(signed(t, extra)),
+    expect,
+  })),
   {
     name: 'exp in the year 33658 (no timer overflow)',
     connect: (t) => connectFrame(signed(t, { exp: 1e12 })),
@@ -114,22 +117,38 @@ const rows: Row[] = [
   // --- where the token travels ---
   {
     name: 'token in passcode (login/passcode clients)',
-    connect: (t) => rawConnect([['login', 'eve'], ['passcode', signed(t)]]),
+    connect: (t) =>
+      rawConnect([
+        ['login', 'eve'],
+        ['passcode', signed(t)],
+      ]),
     expect: { connectsAs: 'eve' },
   },
   {
     name: 'login naming another user does not change who connects',
-    connect: (t) => rawConnect([['login', 'admin'], ['passcode', signed(t)]]),
+    connect: (t) =>
+      rawConnect([
+        ['login', 'admin'],
+        ['passcode', signed(t)],
+      ]),
     expect: { connectsAs: 'eve' },
   },
   {
     name: 'forged Authorization is not rescued by a good passcode',
-    connect: (t) => rawConnect([['Authorization', bearer(forged())], ['passcode', signed(t)]]),
+    connect: (t) =>
+      rawConnect([
+        ['Authorization', bearer(forged())],
+        ['passcode', signed(t)],
+      ]),
     expect: { reason: 'token-invalid' },
   },
   {
     name: 'good Authorization wins over a forged passcode',
-    connect: (t) => rawConnect([['Authorization', bearer(signed(t))], ['passcode', forged()]]),
+    connect: (t) =>
+      rawConnect([
+        ['Authorization', bearer(signed(t))],
+        ['passcode', forged()],
+      ]),
     expect: { connectsAs: 'eve' },
   },
   {
@@ -215,7 +234,7 @@ describe('attacks: JWT claims and token transport; the others keep chatting', ()
       env: { PARLEY_JWT_ISSUER: ISS, PARLEY_JWT_AUDIENCE: AUD },
       claims: { iss: ISS, aud: AUD },
     });
-  });
+  }, START_TIMEOUT_MS);
   afterAll(async () => {
     await t?.stop();
   });

@@ -9,7 +9,13 @@
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectFrame } from '../../testing/index.js';
-import { ACCEPTED_PROBE, expectConnected, expectRefused, startTarget } from './fixture.harness.js';
+import {
+  ACCEPTED_PROBE,
+  expectConnected,
+  expectRefused,
+  startTargets,
+  START_TIMEOUT_MS,
+} from './fixture.harness.js';
 import type { Target } from './fixture.harness.js';
 import { ecKeys, epoch, forgeJwt, junkSignature, publicJwk, rsaKeys } from './forge.harness.js';
 import type { SigningKey } from './forge.harness.js';
@@ -74,14 +80,12 @@ const rows: Row[] = [
   },
   // --- alg: none ---
   ...NONE_SPELLINGS.flatMap((alg) =>
-    NONE_FORMS.map(
-      ([form, options]): Row => ({
-        name: `alg "${alg}" with ${form}`,
-        on: ['hs', 'rsa'],
-        token: () => forge({ alg }, undefined, options),
-        expect: 'token-invalid',
-      }),
-    ),
+    NONE_FORMS.map(([form, options]): Row => ({
+      name: `alg "${alg}" with ${form}`,
+      on: ['hs', 'rsa'],
+      token: () => forge({ alg }, undefined, options),
+      expect: 'token-invalid',
+    })),
   ),
   ...[
     ['an empty alg', ''],
@@ -91,14 +95,12 @@ const rows: Row[] = [
     ['alg "hs256" (lower case)', 'hs256'],
     ['alg "HS256 " (trailing space)', 'HS256 '],
     ['alg "HS256\\u0000"', 'HS256\u0000'],
-  ].map(
-    ([what, alg]): Row => ({
-      name: `${String(what)}, signed HS256 with the relay secret`,
-      on: ['hs'],
-      token: (t) => forge({ alg }, t.relay.secret, { signWith: 'HS256' }),
-      expect: 'token-invalid',
-    }),
-  ),
+  ].map(([what, alg]): Row => ({
+    name: `${String(what)}, signed HS256 with the relay secret`,
+    on: ['hs'],
+    token: (t) => forge({ alg }, t.relay.secret, { signWith: 'HS256' }),
+    expect: 'token-invalid',
+  })),
   // --- algorithm confusion: the RSA public key as an HMAC secret ---
   {
     name: 'HS256 keyed with the relay RSA public key PEM',
@@ -115,7 +117,8 @@ const rows: Row[] = [
   {
     name: 'HS256 keyed with the DER bytes of the public key',
     on: ['rsa'],
-    token: () => forge({ alg: 'HS256' }, relayKeys.publicKey.export({ type: 'spki', format: 'der' })),
+    token: () =>
+      forge({ alg: 'HS256' }, relayKeys.publicKey.export({ type: 'spki', format: 'der' })),
     expect: 'token-invalid',
   },
   {
@@ -125,30 +128,24 @@ const rows: Row[] = [
     expect: 'token-invalid',
   },
   // --- algorithms that are not configured ---
-  ...(['HS384', 'HS512'] as const).map(
-    (alg): Row => ({
-      name: `${alg} signed with the relay secret (only HS256 is configured)`,
-      on: ['hs'],
-      token: (t) => forge({ alg }, t.relay.secret),
-      expect: 'token-invalid',
-    }),
-  ),
-  ...(['PS256', 'RS384', 'RS512'] as const).map(
-    (alg): Row => ({
-      name: `${alg} signed with the relay's own private key (only RS256/ES256 accepted)`,
-      on: ['rsa'],
-      token: () => forge({ alg }, relayKeys.privateKey),
-      expect: 'token-invalid',
-    }),
-  ),
-  ...(['RS256', 'PS256', 'RS512'] as const).map(
-    (alg): Row => ({
-      name: `${alg} signed with an attacker RSA key`,
-      on: ['hs', 'rsa'],
-      token: () => forge({ alg }, evil.privateKey),
-      expect: 'token-invalid',
-    }),
-  ),
+  ...(['HS384', 'HS512'] as const).map((alg): Row => ({
+    name: `${alg} signed with the relay secret (only HS256 is configured)`,
+    on: ['hs'],
+    token: (t) => forge({ alg }, t.relay.secret),
+    expect: 'token-invalid',
+  })),
+  ...(['PS256', 'RS384', 'RS512'] as const).map((alg): Row => ({
+    name: `${alg} signed with the relay's own private key (only RS256/ES256 accepted)`,
+    on: ['rsa'],
+    token: () => forge({ alg }, relayKeys.privateKey),
+    expect: 'token-invalid',
+  })),
+  ...(['RS256', 'PS256', 'RS512'] as const).map((alg): Row => ({
+    name: `${alg} signed with an attacker RSA key`,
+    on: ['hs', 'rsa'],
+    token: () => forge({ alg }, evil.privateKey),
+    expect: 'token-invalid',
+  })),
   {
     name: 'ES256 signed with an attacker EC key',
     on: ['hs', 'rsa'],
@@ -171,8 +168,7 @@ const rows: Row[] = [
   {
     name: 'x5u pointing at the attacker certificate',
     on: ['hs', 'rsa'],
-    token: () =>
-      forge({ alg: 'RS256', x5u: `${attackerSite.url}/cert.pem` }, evil.privateKey),
+    token: () => forge({ alg: 'RS256', x5u: `${attackerSite.url}/cert.pem` }, evil.privateKey),
     expect: 'token-invalid',
   },
   {
@@ -214,18 +210,18 @@ describe('attacks: JWT algorithms and keys are refused with token-invalid; the o
 
   beforeAll(async () => {
     attackerSite = await localServer();
-    [targets.hs, targets.rsa] = await Promise.all([
-      startTarget({
+    [targets.hs, targets.rsa] = await startTargets(
+      {
         env: { PARLEY_JWT_ISSUER: ISS, PARLEY_JWT_AUDIENCE: AUD },
         claims: { iss: ISS, aud: AUD },
-      }),
-      startTarget({
+      },
+      {
         env: { PARLEY_JWT_SECRET: '', PARLEY_JWT_PUBLIC_KEY: relayKeys.pem },
         sign: (claims) =>
           jwt.sign(claims, relayKeys.privateKey, { algorithm: 'RS256', expiresIn: 3600 }),
-      }),
-    ]);
-  });
+      },
+    );
+  }, START_TIMEOUT_MS);
   afterAll(async () => {
     await Promise.all(Object.values(targets).map((t) => t.stop()));
     await attackerSite?.close();

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { spawnRelay } from '../../testing/index.js';
 import { eventually } from '../stomp-clients.js';
-import { expectRefused, http, metric, startTarget } from './fixture.harness.js';
+import { expectRefused, http, metric, startTargets, START_TIMEOUT_MS } from './fixture.harness.js';
 import type { Target } from './fixture.harness.js';
 
 const API_KEY = 'attack-suite-api-key-pr3l0g';
@@ -123,8 +123,8 @@ describe('attacks: pre-login floods are cut off early; the others keep chatting'
   let b: Target;
 
   beforeAll(async () => {
-    [a, b] = await Promise.all([
-      startTarget({
+    [a, b] = await startTargets(
+      {
         env: {
           PARLEY_API_KEY: API_KEY,
           PARLEY_CONNECT_TIMEOUT_MS: '1500',
@@ -133,16 +133,16 @@ describe('attacks: pre-login floods are cut off early; the others keep chatting'
           PARLEY_CONNECT_RATE_PER_IP: '0',
           PARLEY_TRUSTED_PROXIES: '127.0.0.1',
         },
-      }),
-      startTarget({
+      },
+      {
         env: {
           PARLEY_MAX_CONNECTIONS_PER_IP: '0',
           PARLEY_CONNECT_RATE_PER_IP: String(RATE),
           PARLEY_CONNECT_BURST_PER_IP: String(BURST),
         },
-      }),
-    ]);
-  });
+      },
+    );
+  }, START_TIMEOUT_MS);
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
   });
@@ -169,7 +169,9 @@ describe('attacks: pre-login floods are cut off early; the others keep chatting'
   it(`200 sockets from one address → ${PER_IP} open, the rest HTTP 429 per-ip-limit, counted`, async () => {
     const before = await metric(a.relay, REFUSED, /per-ip-limit/);
     const from = { 'x-forwarded-for': address() };
-    const tries = await Promise.all(Array.from({ length: 200 }, () => attempt(a.relay.wsUrl, from)));
+    const tries = await Promise.all(
+      Array.from({ length: 200 }, () => attempt(a.relay.wsUrl, from)),
+    );
     expect(opened(tries)).toHaveLength(PER_IP);
     expect(refusals(tries)).toEqual(
       Array.from({ length: 200 - PER_IP }, () => ({ status: 429, reason: 'per-ip-limit' })),
@@ -197,7 +199,10 @@ describe('attacks: pre-login floods are cut off early; the others keep chatting'
     const before = await metric(b.relay, REFUSED, /per-ip-rate/);
     const tries = await Promise.all(
       Array.from({ length: 60 }, (_, i) =>
-        attempt(b.relay.wsUrl, { 'x-forwarded-for': `192.0.2.${i + 1}`, 'x-real-ip': '192.0.2.99' }),
+        attempt(b.relay.wsUrl, {
+          'x-forwarded-for': `192.0.2.${i + 1}`,
+          'x-real-ip': '192.0.2.99',
+        }),
       ),
     );
     const refused = refusals(tries);
