@@ -261,6 +261,24 @@ describe('connection', () => {
   });
 });
 
+describe('refused subscriptions', () => {
+  it('reports a refused room on the room and does not subscribe it again (no loop)', async () => {
+    const { client, relay } = setup();
+    const room = client.room('forbidden');
+    const errors: string[] = [];
+    room.on('error', (e) => errors.push(e.reason));
+    room.on('message', () => {});
+    await client.connect();
+    await until(
+      () => errors.length === 1 && client.state === 'connected' && relay.sockets.length === 2,
+    );
+    await tick(100);
+    expect(errors).toEqual(['forbidden']);
+    expect(relay.sockets).toHaveLength(2);
+    expect(client.caughtUp).toBe(true);
+  });
+});
+
 describe('outbox', () => {
   it('queues sends made while not connected and flushes them in order after connect', async () => {
     const { client, relay } = setup();

@@ -431,6 +431,15 @@ export class ParleyClient {
     };
     this.#scheduleTokenRefresh(refreshDelay(this.#token.exp, this.#token.iat, Date.now()));
     this.#events.emit('token', { exp: this.#token.exp, inPlace: true });
+    const revoked = result.headers['parley-revoked'];
+    if (revoked) {
+      const ids = revoked.split(',').map((id) => decodeURIComponent(id));
+      this.#subscriptions.revoke(
+        ids,
+        (destination) =>
+          new ParleyError('forbidden', `the refreshed token no longer grants ${destination}`),
+      );
+    }
   }
 
   #checkLink(): void {

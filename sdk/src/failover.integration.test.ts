@@ -31,9 +31,13 @@ async function redisPort(): Promise<number> {
 
 async function startRedis(): Promise<string> {
   const port = await redisPort();
-  redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
+  redis = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
   await until(() => redis?.exitCode === null, 'redis-server running', 2000);
   for (let i = 0; i < 200; i++) {
     try {
@@ -60,8 +64,14 @@ describe.runIf(redisAvailable())('failover between two relays on Redis', () => {
     if (!a || !b) throw new Error('relays did not start');
     relays.push(a, b);
     const token = (sub: string) => () => signToken(a.secret, { sub, parley: GRANTS });
-    const alice = testClient({ url: [a.wsUrl, b.wsUrl], token: token('alice'), heartbeatMs: 2000 }, clients);
-    const bob = testClient({ url: [b.wsUrl, a.wsUrl], token: token('bob'), heartbeatMs: 2000 }, clients);
+    const alice = testClient(
+      { url: [a.wsUrl, b.wsUrl], token: token('alice'), heartbeatMs: 2000 },
+      clients,
+    );
+    const bob = testClient(
+      { url: [b.wsUrl, a.wsUrl], token: token('bob'), heartbeatMs: 2000 },
+      clients,
+    );
     const views = { alice: roomView(alice.room('failover')), bob: roomView(bob.room('failover')) };
     const connectedTo: string[] = [];
     alice.on('connected', (e) => connectedTo.push(e.url));
@@ -86,7 +96,11 @@ describe.runIf(redisAvailable())('failover between two relays on Redis', () => {
 
     const everything = [...sent.alice, ...sent.bob];
     for (const [name, view] of Object.entries(views)) {
-      await until(() => everything.every((t) => view.deliveries.has(t)), `${name} has every message`, 20_000);
+      await until(
+        () => everything.every((t) => view.deliveries.has(t)),
+        `${name} has every message`,
+        20_000,
+      );
       for (const t of everything) expect(view.deliveries.get(t), `${name}: ${t}`).toBe(1);
       for (const who of ['alice', 'bob'] as const) {
         const order = view.bodies().filter((x) => x.startsWith(`${who}-`));

@@ -37,7 +37,12 @@ function cuttingFactory(marker: string) {
       get(target, p) {
         if (p === 'send') {
           return (data: string | ArrayBuffer) => {
-            if (cut === 0 && typeof data === 'string' && data.startsWith('SEND') && data.includes(marker)) {
+            if (
+              cut === 0 &&
+              typeof data === 'string' &&
+              data.startsWith('SEND') &&
+              data.includes(marker)
+            ) {
               armed = true;
             }
             target.send(data);

@@ -34,7 +34,10 @@ describe('relay restart', () => {
     await until(() => bobView.bodies().length === 2, 'bob sees the first messages');
 
     await relay.stop();
-    await until(() => alice.state === 'reconnecting' && bob.state === 'reconnecting', 'both notice');
+    await until(
+      () => alice.state === 'reconnecting' && bob.state === 'reconnecting',
+      'both notice',
+    );
     const during = ['during-1', 'during-2', 'during-3'].map((t) => aliceRoom.send(t));
     expect(alice.pendingMessages).toBe(3);
     expect(during.map((p) => p.outgoing.status)).toEqual(['pending', 'pending', 'pending']);

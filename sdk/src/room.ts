@@ -75,11 +75,12 @@ export class Room {
    */
   on<K extends keyof RoomEvents>(event: K, listener: Listener<RoomEvents[K]>): Unsubscribe {
     const off = this.#events.on(event, listener);
-    if (!this.#release) {
+    if ((event === 'message' || event === 'resync') && !this.#release) {
       this.#release = this.#host.subscribe(this.destination, {
         decode: (frame) => toChatMessage(this.id, frame),
         message: (m) => this.#events.emit('message', m),
         resync: (e) => this.#events.emit('resync', e),
+        refused: (error) => this.#events.emit('error', error),
       });
     }
     let removed = false;

@@ -152,12 +152,10 @@ export class Session implements SubscriptionTarget, OutboxSender {
     destination: string,
     handler: FrameHandler,
     headers: Record<string, string> = {},
-    onReceipt?: (headers: Readonly<Record<string, string>>) => void,
+    onReceipt?: (result: SendResult) => void,
   ): string {
     this.#requireConnected(destination);
-    const receipt = onReceipt
-      ? this.#receipt('sub', (r) => r.ok && onReceipt(r.headers))
-      : undefined;
+    const receipt = onReceipt ? this.#receipt('sub', onReceipt) : undefined;
     const subscription = this.#stomp.subscribe(
       destination,
       (message) => handler({ headers: message.headers, body: message.body }),

@@ -3,12 +3,13 @@ import type { InboundFrame } from './message.js';
 import { toChatMessage } from './message.js';
 import { SubscriptionRegistry } from './subscriptions.js';
 import type { SubscriptionTarget } from './subscriptions.js';
+import type { SendResult } from './outbox.js';
 import type { ResyncEvent } from './types.js';
 
 type Sub = {
   headers: Record<string, string>;
   deliver(frame: InboundFrame): void;
-  receipt?: (h: Record<string, string>) => void;
+  receipt?: (r: SendResult) => void;
 };
 
 function target(): { t: SubscriptionTarget; subs: Sub[] } {
@@ -52,6 +53,7 @@ function registry(page: string[] = []) {
     decode: (f) => toChatMessage('r', f),
     message: (m) => got.push(m.body),
     resync: (e) => resyncs.push(e),
+    refused: () => {},
   });
   return { reg, got, resyncs, caughtUp: () => caughtUp };
 }
@@ -62,7 +64,7 @@ describe('SubscriptionRegistry', () => {
     const first = target();
     reg.attach(first.t);
     expect(first.subs[0]?.headers).toEqual({});
-    first.subs[0]?.receipt?.({});
+    first.subs[0]?.receipt?.({ ok: true, headers: {} });
     expect(caughtUp()).toBe(1);
     first.subs[0]?.deliver(frame(1));
     first.subs[0]?.deliver(frame(2));
@@ -73,7 +75,7 @@ describe('SubscriptionRegistry', () => {
     expect(second.subs[0]?.headers).toEqual({ 'parley-since': '2', 'parley-epoch': 'e1' });
     for (const o of [2, 3, 3, 4]) second.subs[0]?.deliver(frame(o));
     second.subs[0]?.deliver(frame(0, 'e1', { 'message-id': 'typing' }));
-    second.subs[0]?.receipt?.({ 'parley-recovered': 'true' });
+    second.subs[0]?.receipt?.({ ok: true, headers: { 'parley-recovered': 'true' } });
     expect(got).toEqual(['m1', 'm2', 'm3', 'm4', 'm0']);
     expect(caughtUp()).toBe(2);
   });
@@ -86,7 +88,10 @@ describe('SubscriptionRegistry', () => {
     reg.detach();
     const second = target();
     reg.attach(second.t);
-    second.subs[0]?.receipt?.({ 'parley-recovered': 'false', 'parley-epoch': 'e2' });
+    second.subs[0]?.receipt?.({
+      ok: true,
+      headers: { 'parley-recovered': 'false', 'parley-epoch': 'e2' },
+    });
     await new Promise((r) => setTimeout(r, 0));
     expect(resyncs.map((e) => e.messages.map((m) => m.body))).toEqual([['a', 'b']]);
     expect(caughtUp()).toBe(1);

@@ -1,5 +1,8 @@
 import type { HistoryPage } from './history.js';
+import type { ParleyError } from './errors.js';
 import type { InboundFrame } from './message.js';
+import { PERMANENT_SEND_REASONS } from './outbox.js';
+import type { SendResult } from './outbox.js';
 import { ResumeState } from './resume.js';
 import type { Stamps } from './resume.js';
 import type { ChatMessage, ResyncEvent } from './types.js';
@@ -14,7 +17,7 @@ export interface SubscriptionTarget {
     destination: string,
     handler: FrameHandler,
     headers?: Record<string, string>,
-    onReceipt?: (headers: Readonly<Record<string, string>>) => void,
+    onReceipt?: (result: SendResult) => void,
   ): string;
   /** Sends UNSUBSCRIBE. */
   unsubscribe(id: string): void;
@@ -28,6 +31,11 @@ export interface SubscriptionHooks {
   message(m: ChatMessage): void;
   /** The relay could not fill the gap: here is the newest page instead. */
   resync(event: ResyncEvent): void;
+  /**
+   * The relay refused the subscription (`forbidden`…) or a refreshed token revoked it: it is not
+   * subscribed again (no reconnect loop) until it is added anew.
+   */
+  refused(error: ParleyError): void;
 }
 
 /** What the registry needs from the client. @internal */
@@ -48,6 +56,8 @@ interface Entry {
   /** A resync is owed (asked for, not yet done). */
   needsResync: boolean;
   syncing: boolean;
+  /** Refused for good: skipped on later connects. */
+  refused: boolean;
 }
 
 /** The fields {@link ResumeState} reads, from a chat message. @internal */
@@ -95,6 +105,7 @@ export class SubscriptionRegistry {
       wasLive: false,
       needsResync: false,
       syncing: false,
+      refused: false,
     };
     this.#entries.set(destination, entry);
     if (this.#target) this.#subscribe(this.#target, entry, this.#generation);
@@ -113,7 +124,22 @@ export class SubscriptionRegistry {
     this.#target = target;
     this.#waiting = new Set(this.#entries.values());
     if (this.#waiting.size === 0) this.#deps.caughtUp();
-    for (const entry of [...this.#entries.values()]) this.#subscribe(target, entry, generation);
+    for (const entry of [...this.#entries.values()]) {
+      if (entry.refused) this.#done(entry, generation);
+      else this.#subscribe(target, entry, generation);
+    }
+  }
+
+  /**
+   * The relay ended these subscriptions (`parley-revoked` on a token refresh): the new token no
+   * longer grants them.
+   */
+  revoke(ids: readonly string[], error: (destination: string) => ParleyError): void {
+    for (const entry of this.#entries.values()) {
+      if (entry.id === undefined || !ids.includes(entry.id)) continue;
+      entry.id = undefined;
+      this.#refuse(entry, error(entry.destination));
+    }
   }
 
   /** Forgets the live subscriptions (called when the connection ends or starts closing). */
@@ -144,7 +170,12 @@ export class SubscriptionRegistry {
         entry.destination,
         (frame) => this.#onFrame(entry, frame, generation),
         entry.resume.resumeHeaders(),
-        (receipt) => this.#onReceipt(entry, receipt, resuming, generation),
+        (result) => {
+          if (result.ok) this.#onReceipt(entry, result.headers, resuming, generation);
+          else if (result.refused && PERMANENT_SEND_REASONS.has(result.error.reason)) {
+            this.#refuse(entry, result.error);
+          }
+        },
       );
       entry.wasLive = true;
     } catch {
@@ -156,9 +187,13 @@ export class SubscriptionRegistry {
   #onFrame(entry: Entry, frame: InboundFrame, generation: number): void {
     if (generation !== this.#generation || this.#entries.get(entry.destination) !== entry) return;
     const m = entry.hooks.decode(frame);
+    const before = entry.resume.cursor;
     if (entry.resume.accept(stampsOf(m)) === 'duplicate') return;
     entry.hooks.message(m);
-    if (m.headers['parley-gap'] !== undefined) {
+    const gap = /^(\d+)-(\d+)$/.exec(m.headers['parley-gap'] ?? '');
+    // A gap this subscription already filled (from a replay) needs nothing.
+    const filled = gap && before?.epoch === m.epoch && before.offset >= Number(gap[2]);
+    if (m.headers['parley-gap'] !== undefined && !filled) {
       entry.needsResync = true;
       void this.#resync(entry, generation);
     }
@@ -176,6 +211,12 @@ export class SubscriptionRegistry {
     if (lost) entry.needsResync = true;
     if (entry.needsResync) void this.#resync(entry, generation);
     else this.#done(entry, generation);
+  }
+
+  #refuse(entry: Entry, error: ParleyError): void {
+    entry.refused = true;
+    this.#done(entry, this.#generation);
+    entry.hooks.refused(error);
   }
 
   async #resync(entry: Entry, generation: number): Promise<void> {

@@ -338,4 +338,10 @@ export interface RoomEvents {
    * of history; later `message` events continue after it.
    */
   resync: ResyncEvent;
+  /**
+   * The relay refused the room's subscription (`forbidden`, `destination-invalid`…), or a
+   * refreshed token no longer grants it. The room is not subscribed again — no reconnect loop —
+   * until its listeners are all removed and one is added again.
+   */
+  error: ParleyError;
 }

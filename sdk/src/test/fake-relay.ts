@@ -226,6 +226,11 @@ export class FakeRelay {
       }
       case 'SUBSCRIBE': {
         const destination = headers['destination'] ?? '';
+        if (destination.includes('forbidden')) {
+          return this.fail(socket, 'forbidden', `no sub permission for ${destination}`, {
+            ...(receipt === undefined ? {} : { 'receipt-id': receipt }),
+          });
+        }
         socket.subscriptions.set(headers['id'] ?? '', destination);
         if (receipt !== undefined && headers['parley-since'] !== undefined) {
           const last = this.#offsets.get(destination) ?? 0;
