@@ -1,5 +1,6 @@
-// Copies the non-TypeScript files the relay loads at run time (Lua scripts) from src/ to dist/.
-import { cpSync, readdirSync, statSync } from 'node:fs';
+// Copies the non-TypeScript files the relay loads at run time (Lua scripts) from src/ to dist/,
+// and the built widget (widget/dist) to dist/widget/, served under /widget/.
+import { cpSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const src = new URL('../src/', import.meta.url).pathname;
@@ -14,3 +15,7 @@ function walk(dir) {
   }
 }
 walk(src);
+
+const widget = new URL('../../widget/dist/', import.meta.url).pathname;
+rmSync(join(dist, 'widget'), { recursive: true, force: true });
+if (existsSync(widget)) cpSync(widget, join(dist, 'widget'), { recursive: true });

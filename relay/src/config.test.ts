@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEV_JWT_SECRET, ENV_VARS, helpText, loadConfig } from './config.js';
+import { DEFAULT_GUEST_GRANTS } from './auth/guest.js';
 
 const SECRET = 'a-test-secret-of-32-characters!!';
 /** The least a production config needs. */
@@ -71,6 +72,7 @@ describe('loadConfig: defaults', () => {
       history: { maxCount: 1000, maxAgeMs: 86_400_000 },
       dedup: { windowMs: 300_000, maxEntries: 100_000 },
       reads: { listLimit: 100 },
+      guest: { enabled: false, grants: DEFAULT_GUEST_GRANTS, ttlS: 900, ratePerIp: 20 },
       prefixMap: [
         ['/pub/', '/sub/'],
         ['/app/', '/topic/'],
@@ -183,6 +185,7 @@ describe('loadConfig: defaults', () => {
       history: { maxCount: 10, maxAgeMs: 5000 },
       dedup: { windowMs: 60_000, maxEntries: 100_000 },
       reads: { listLimit: 7 },
+      guest: { enabled: false, grants: DEFAULT_GUEST_GRANTS, ttlS: 900, ratePerIp: 20 },
       prefixMap: [
         ['/in/', '/out/'],
         ['/a/', '/topic/a/'],

@@ -6,6 +6,8 @@
 import { DEFAULT_DEDUP } from './broker/dedup.js';
 import type { DedupOptions } from './broker/dedup.js';
 import { AddressSet } from './net/ip.js';
+import { GuestConfigError, loadGuestConfig } from './auth/guest.js';
+import type { GuestConfig } from './auth/guest.js';
 
 /** The well-known development secret. Printed as a warning whenever it is used. */
 export const DEV_JWT_SECRET = 'parley-dev-secret-do-not-use-in-production';
@@ -113,6 +115,8 @@ export interface Config {
   logLevel: string;
   limits: Limits;
   connections: ConnectionLimits;
+  /** Guest identity (`POST /api/guest`), off by default: see auth/guest.ts. */
+  guest: GuestConfig;
 }
 
 /** Thrown for any invalid configuration; `main` prints it and exits with status 2. */
@@ -244,6 +248,20 @@ export const ENV_VARS: readonly EnvVar[] = [
   {
     name: 'PARLEY_ALLOW_WS_FALLBACK',
     help: 'Set to 1 to allow the slow ws fallback in production',
+  },
+  {
+    name: 'PARLEY_GUEST_ENABLED',
+    help: 'Set to 1 for guest tokens at POST /api/guest (on by default with --dev; 0 turns it off)',
+  },
+  {
+    name: 'PARLEY_GUEST_GRANTS',
+    help: 'Guest grants as JSON {"sub":[...],"pub":[...]}; {guest} is the guest id; setting it turns guest mode on',
+  },
+  // Guest defaults live in auth/guest.ts (its own range checks), hence in the help text here.
+  { name: 'PARLEY_GUEST_TTL_S', help: 'Lifetime of a guest token in seconds; 900 when unset' },
+  {
+    name: 'PARLEY_GUEST_RATE_PER_IP',
+    help: 'Guest tokens per minute per client address, 0 = off; 20 when unset',
   },
   { name: 'NODE_ENV', help: '`production` refuses the ws fallback and the dev mode' },
 ];
@@ -400,6 +418,7 @@ export function loadConfig(env: Env, opts: { dev?: boolean } = {}): Config {
       throw new ConfigError(`PARLEY_REDIS_URL must start with redis:// or rediss://, got "${u}"`);
     }
   }
+  const allowedOrigins = origins(str(env, 'PARLEY_ALLOWED_ORIGINS'));
   const logLevel = str(env, 'PARLEY_LOG_LEVEL') ?? 'info';
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(logLevel)) {
     throw new ConfigError(
@@ -413,7 +432,8 @@ export function loadConfig(env: Env, opts: { dev?: boolean } = {}): Config {
     jwt,
     redisUrls,
     redisCluster,
-    allowedOrigins: origins(str(env, 'PARLEY_ALLOWED_ORIGINS')),
+    allowedOrigins,
+    guest: guestConfig(env, dev, jwt.secret, allowedOrigins),
     apiKey: str(env, 'PARLEY_API_KEY'),
     dev,
     production,
@@ -460,6 +480,20 @@ export function loadConfig(env: Env, opts: { dev?: boolean } = {}): Config {
     },
     prefixMap: prefixMap(env.PARLEY_PREFIX_MAP),
   };
+}
+
+function guestConfig(
+  env: Env,
+  dev: boolean,
+  secret: string | undefined,
+  allowedOrigins: string[],
+): GuestConfig {
+  try {
+    return loadGuestConfig(env, { dev, secret, allowedOrigins });
+  } catch (err) {
+    if (err instanceof GuestConfigError) throw new ConfigError(err.message);
+    throw err;
+  }
 }
 
 /** Text of `parley-relay --help`. */

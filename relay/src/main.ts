@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, DEV_JWT_SECRET, helpText, loadConfig } from './config.js';
 import { loadStatic } from './http/static.js';
+import { loadWidgetFiles } from './http/widget-files.js';
 import type { StaticFile } from './http/static.js';
 import { createLogger } from './log.js';
 import { startRelay } from './server.js';
@@ -68,6 +69,20 @@ async function main(argv: string[]): Promise<number> {
       `DEVELOPMENT MODE: tokens are verified with the well-known dev secret "${DEV_JWT_SECRET}". Never expose this relay; set PARLEY_JWT_SECRET for real use.`,
     );
   }
+  if (config.guest.enabled) {
+    log.warn(
+      {
+        guest: {
+          ttlS: config.guest.ttlS,
+          ratePerIp: config.guest.ratePerIp,
+          grants: config.guest.grants,
+        },
+      },
+      'guest mode is on: POST /api/guest hands short-lived tokens to pages of the allowed origins',
+    );
+  } else if (config.guest.offReason) {
+    log.warn(`guest mode is off: ${config.guest.offReason}`);
+  }
   if (config.dev) {
     if ((process.env.PARLEY_HOST ?? '').trim() === '') {
       log.info(
@@ -92,6 +107,12 @@ async function main(argv: string[]): Promise<number> {
   try {
     // The demo page and the SDK bundle use /dev/token: development mode only.
     const files = config.dev ? assets() : new Map<string, StaticFile>();
+    // The widget (loader and chat chunk) is served in every mode, so a hosted relay hosts its script tag.
+    for (const [k, v] of loadWidgetFiles([
+      resolve(here, 'widget'),
+      resolve(here, '../../widget/dist'),
+    ]))
+      files.set(k, v);
     relay = await startRelay(config, { log, loaded, broker, presenceStore, readStore, files });
   } catch (err) {
     if (!(err instanceof ListenError)) throw err;

@@ -6,6 +6,7 @@ import { MemoryBroker } from './broker/memory-broker.js';
 import type { Config } from './config.js';
 import { registerHttpApi } from './api/http-api.js';
 import { registerHttpRoutes } from './http/routes.js';
+import { registerGuestApi } from './api/guest.js';
 import { RelayMetrics, registerMetrics } from './http/metrics.js';
 import type { StaticFile } from './http/static.js';
 import type { Logger } from './log.js';
@@ -171,6 +172,16 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
     maxMessageBytes: config.limits.maxFrameSize,
     log: deps.log,
   });
+  if (config.guest.enabled && config.jwt.secret !== undefined) {
+    registerGuestApi(app, {
+      guest: config.guest,
+      secret: config.jwt.secret,
+      ...(config.jwt.issuer !== undefined && { issuer: config.jwt.issuer }),
+      ...(config.jwt.audience !== undefined && { audience: config.jwt.audience }),
+      allowedOrigins: config.allowedOrigins,
+      trustedProxies: new AddressSet(connections.trustedProxies),
+    });
+  }
   registerHttpRoutes(app, {
     ready: () => !closing && broker.ready(),
     files: deps.files ?? new Map(),

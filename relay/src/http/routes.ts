@@ -85,7 +85,8 @@ export function registerHttpRoutes(app: UWS.TemplatedApp, opts: HttpRoutesOption
         res
           .writeStatus('200 OK')
           .writeHeader('content-type', file.type)
-          .writeHeader('cache-control', 'no-cache');
+          .writeHeader('cache-control', file.cacheControl ?? 'no-cache');
+        if (file.cors) res.writeHeader('access-control-allow-origin', '*');
         // uWS 20.30 sends a body on HEAD and aborts the process on endWithoutBody(): answer
         // HEAD with headers only (its Content-Length is then 0, not the file's).
         res.end(method === 'head' ? undefined : file.body);

@@ -16,6 +16,10 @@ const TYPES: Record<string, string> = {
 export interface StaticFile {
   type: string;
   body: Buffer;
+  /** `Cache-Control`; `no-cache` when absent. */
+  cacheControl?: string;
+  /** Answer with `Access-Control-Allow-Origin: *` (scripts other sites load as modules). */
+  cors?: boolean;
 }
 
 /**
