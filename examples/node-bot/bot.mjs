@@ -46,9 +46,15 @@ export async function startBot() {
     if (reply !== undefined)
       room.send({ text: reply }).catch((e) => console.error('send failed:', e.reason));
   });
+  // The client reconnects on its own (jittered backoff), refreshes the token before it expires,
+  // and resends replies whose receipt was lost; these logs only say what is going on.
   client.on('disconnected', ({ reason, message }) =>
     console.error('disconnected:', reason ?? 'by request', message ?? ''),
   );
+  client.on('reconnecting', ({ attempt, reason }) =>
+    console.error(`reconnecting (attempt ${attempt}${reason ? `, ${reason}` : ''})`),
+  );
+  client.on('failed', ({ error }) => console.error('giving up:', error.reason, error.message));
   await client.connect();
   console.log(`${botId} is in room ${roomId} on ${url}`);
   return client;
@@ -57,5 +63,10 @@ export async function startBot() {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const client = await startBot();
   for (const signal of ['SIGINT', 'SIGTERM'])
-    process.once(signal, () => client.disconnect().then(() => process.exit(0)));
+    process.once(signal, () =>
+      client.disconnect().then(() => {
+        client.dispose();
+        process.exit(0);
+      }),
+    );
 }
