@@ -6,7 +6,8 @@
  * chat clients with connection churn, and the attack suite's categories thrown at random — for
  * N minutes, then stops by itself. Every 10 s it samples the relay's RSS, heap used and
  * event-loop lag from /metrics (prom-client process metrics) and prints a row; at the end a
- * verdict: are RSS and heap flat over the second half (least-squares slope)? With `--out` the
+ * verdict: are RSS and heap flat over the second half (least-squares slope; judged from 6
+ * minutes on)? Exit status 1 when memory grows or anything went wrong. With `--out` the
  * table and verdict are written as a markdown section. Not part of `pnpm test`.
  */
 import { writeFileSync } from 'node:fs';
@@ -84,23 +85,33 @@ const HEADER =
 interface Verdict {
   rssMbPerMin: number;
   heapMbPerMin: number;
+  /** false when the second half has too few samples to judge (under 3 minutes). */
+  judged: boolean;
   flat: boolean;
   text: string;
 }
 
-/** Flat: the second half's slope, carried on for an hour, adds less than max(16 MB, 10 %). */
+/** Samples the second half needs before a slope means anything (GC and JIT settle first). */
+const MIN_HALF_SAMPLES = 18;
+
+/** Flat: the second half's slope, carried on for an hour, adds less than max(16 MB, 10 % of the mean). */
 function verdict(samples: Sample[]): Verdict {
   const half = samples.slice(Math.floor(samples.length / 2));
   const rss = slope(half.map((s) => [s.t / 60, s.rssMb]));
   const heap = slope(half.map((s) => [s.t / 60, s.heapMb]));
   const mean = (k: 'rssMb' | 'heapMb'): number => half.reduce((a, s) => a + s[k], 0) / half.length;
   const ok = (perMin: number, avg: number): boolean => perMin * 60 < Math.max(16, avg * 0.1);
-  const flat = half.length >= 3 && ok(rss, mean('rssMb')) && ok(heap, mean('heapMb'));
+  const judged = half.length >= MIN_HALF_SAMPLES;
+  const flat = ok(rss, mean('rssMb')) && ok(heap, mean('heapMb'));
   const text =
     `second half (${half.length} samples): RSS ${rss >= 0 ? '+' : ''}${rss.toFixed(2)} MB/min, ` +
     `heap ${heap >= 0 ? '+' : ''}${heap.toFixed(2)} MB/min → ` +
-    (half.length < 3 ? 'TOO SHORT to judge' : flat ? 'FLAT' : 'GROWING');
-  return { rssMbPerMin: rss, heapMbPerMin: heap, flat, text };
+    (!judged
+      ? `too short to judge (${MIN_HALF_SAMPLES} samples needed: run 6 minutes or more)`
+      : flat
+        ? 'FLAT'
+        : 'GROWING');
+  return { rssMbPerMin: rss, heapMbPerMin: heap, judged, flat, text };
 }
 
 function markdown(minutes: number, samples: Sample[], stats: TrafficStats, v: Verdict): string {
@@ -183,7 +194,8 @@ async function main(): Promise<number> {
   console.log(`\n${report}`);
   console.log(`relay alive at the end: ${alive}; exit status after SIGTERM: ${code}`);
   if (outArg) writeFileSync(outArg, report);
-  return alive && code === 0 && stats.chatErrors === 0 && v.flat ? 0 : 1;
+  const healthy = alive && code === 0 && stats.chatErrors === 0 && stats.surprises.size === 0;
+  return healthy && (v.flat || !v.judged) ? 0 : 1;
 }
 
 main().then(
