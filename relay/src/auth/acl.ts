@@ -1,3 +1,4 @@
+import { hasControl, withoutControls } from '../controls.js';
 import { REASONS, StompError } from '../reasons.js';
 import type { Principal } from './principal.js';
 import { matchPattern } from './wildcard.js';
@@ -19,8 +20,7 @@ export function validateDestination(dest: string, maxLength = MAX_DESTINATION_LE
   if (dest.length === 0) bad('is empty');
   if (dest.length > maxLength) bad(`is longer than ${maxLength} characters`);
   if (dest[0] !== '/') bad('must start with "/"');
-  // eslint-disable-next-line no-control-regex
-  if (/[\0-\x1f\x7f]/.test(dest)) bad('contains control characters');
+  if (hasControl(dest)) bad('contains control characters');
   if (dest.endsWith('/')) bad('ends with "/"');
   for (const seg of dest.slice(1).split('/')) {
     if (seg === '') bad('has an empty segment');
@@ -29,8 +29,7 @@ export function validateDestination(dest: string, maxLength = MAX_DESTINATION_LE
 }
 
 function printable(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = s.replace(/[\0-\x1f\x7f]/g, '?');
+  const clean = withoutControls(s);
   return clean.length > 80 ? `${clean.slice(0, 80)}…` : clean;
 }
 

@@ -3,6 +3,7 @@ import type { KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { JwtPayload } from 'jsonwebtoken';
 import type { JwtConfig } from '../config.js';
+import { hasControl } from '../controls.js';
 import { REASONS, StompError } from '../reasons.js';
 import { JwksKeyNotFoundError, JwksKeyStore, JwksUnavailableError } from './jwks.js';
 import type { JwksFetchOutcome } from './jwks.js';
@@ -125,8 +126,7 @@ export function principalFrom(payload: JwtPayload): Principal {
   if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 200) {
     throw new StompError(REASONS.tokenInvalid, 'token has no usable sub claim (user id)');
   }
-  // eslint-disable-next-line no-control-regex
-  if (/[/\s\0-\x1f]/.test(payload.sub)) {
+  if (/[/\s]/.test(payload.sub) || hasControl(payload.sub)) {
     throw new StompError(
       REASONS.tokenInvalid,
       'sub claim may not contain "/", spaces or control characters',

@@ -5,6 +5,7 @@
  * writes to bob with `SEND /user/bob/queue/dm.alice`; the relay stores that in bob's copy and
  * a mirror in hers.
  */
+import { hasControl, withoutControls } from '../controls.js';
 import { REASONS, StompError } from '../reasons.js';
 
 /** Queue-name prefix of a conversation copy: `/user/<owner>/queue/dm.<peer>`. */
@@ -44,8 +45,7 @@ export function dmNoticeDestination(user: string): string {
 export function userIdProblem(id: string): string | undefined {
   if (id.length === 0) return 'is empty';
   if (id.includes('/')) return 'contains "/"';
-  // eslint-disable-next-line no-control-regex
-  if (/[\0-\x1f\x7f]/.test(id)) return 'contains control characters';
+  if (hasControl(id)) return 'contains control characters';
   if (id === '.' || id === '..') return 'is "." or ".."';
   return undefined;
 }
@@ -54,8 +54,7 @@ export function userIdProblem(id: string): string | undefined {
 export function checkDmUser(id: string, who: string): void {
   const problem = userIdProblem(id);
   if (problem === undefined) return;
-  // eslint-disable-next-line no-control-regex
-  const shown = id.replace(/[\0-\x1f\x7f]/g, '?').slice(0, 64);
+  const shown = withoutControls(id).slice(0, 64);
   throw new StompError(
     REASONS.destinationInvalid,
     `${who} "${shown}" ${problem}: direct messages need user ids that can be one destination segment`,
