@@ -1,35 +1,21 @@
-import { backoffDelay, reconnectAfterHint, spreadDelay } from './backoff.js';
-import { DEFAULTS, TOKEN_DESTINATION } from './defaults.js';
+import { backoffDelay, spreadDelay } from './backoff.js';
+import { Connection } from './connection.js';
+import type { HistoryPage } from './history.js';
 import { TypedEmitter } from './emitter.js';
 import type { Listener, Unsubscribe } from './emitter.js';
 import { ParleyError } from './errors.js';
-import { HistoryRequests, parseHistoryPage } from './history.js';
-import type { HistoryPage } from './history.js';
 import { roomDestination } from './message.js';
 import { Outbox } from './outbox.js';
 import { resolveOptions } from './options.js';
 import type { ResolvedOptions } from './options.js';
 import { Room } from './room.js';
-import { Session } from './session.js';
 import { initialMachine, transition } from './state.js';
-import type { CloseKind, Effect, Machine, MachineEvent } from './state.js';
+import type { Effect, Machine, MachineEvent } from './state.js';
 import { SubscriptionRegistry } from './subscriptions.js';
-import { fetchToken } from './token.js';
-import { refreshDelay, tokenTimes } from './token-schedule.js';
-import type { TokenTimes } from './token-schedule.js';
+import { Timers } from './timers.js';
+import { refreshDelay } from './token-schedule.js';
 import { ClientState } from './types.js';
 import type { ClientEvents, ClientOptions } from './types.js';
-
-/** Relay answers to `SEND /parley/token` that mean "this relay cannot refresh in place". */
-const REFRESH_UNSUPPORTED = new Set([
-  'destination-invalid',
-  'protocol-error',
-  'unknown-command',
-  'unknown',
-]);
-const AUTH_REASONS = new Set(['token-expired', 'token-invalid', 'auth-required']);
-
-type Timer = ReturnType<typeof setTimeout>;
 
 /**
  * A Parley chat client: one connection to a relay (never two), its rooms, its outbox and its
@@ -45,24 +31,13 @@ export class ParleyClient {
   readonly #rooms = new Map<string, Room>();
   readonly #subscriptions: SubscriptionRegistry;
   readonly #outbox: Outbox;
+  readonly #connection: Connection;
+  readonly #timers = new Timers();
   #machine: Machine;
   #queue: MachineEvent[] = [];
   #dispatching = false;
-  /** Bumped whenever a session or attempt is replaced: late callbacks of older ones do nothing. */
-  #generation = 0;
-  #session: Session | undefined;
-  #history: HistoryRequests | undefined;
-  #connectedHeaders: Record<string, string> = {};
-  #urlIndex = 0;
   #lastError: ParleyError | undefined;
   #waiters: { resolve(): void; reject(e: ParleyError): void }[] = [];
-  #closing = new Set<Promise<void>>();
-  #retryTimer: Timer | undefined;
-  #stableTimer: Timer | undefined;
-  #tokenTimer: Timer | undefined;
-  #token: TokenTimes = { exp: undefined, iat: undefined };
-  #refreshing = false;
-  #checkingLink = false;
   #caughtUp = false;
   #environmentOff: (() => void) | undefined;
   #disposed = false;
@@ -84,6 +59,26 @@ export class ParleyClient {
       },
     });
     this.#outbox = new Outbox(options.outbox, (m) => this.#events.emit('outbox', m));
+    this.#connection = new Connection(options, {
+      dispatch: (event) => this.#dispatch(event),
+      error: (error) => {
+        this.#lastError = error;
+        this.#events.emit('error', error);
+      },
+      detached: () => {
+        this.#subscriptions.detach();
+        this.#outbox.detach();
+        this.#caughtUp = false;
+      },
+      token: (event) => this.#events.emit('token', event),
+      revoked: (ids) =>
+        this.#subscriptions.revoke(
+          ids,
+          (destination) =>
+            new ParleyError('forbidden', `the refreshed token no longer grants ${destination}`),
+        ),
+      scheduleRefresh: (delay) => this.#scheduleTokenRefresh(delay),
+    });
   }
 
   /** The connection state; changes are announced by the `state` event. */
@@ -144,7 +139,7 @@ export class ParleyClient {
     if (this.#disposed) return Promise.resolve();
     this.#lastError = undefined;
     this.#dispatch({ type: 'disconnect' });
-    return Promise.all([...this.#closing]).then(() => undefined);
+    return this.#connection.closed();
   }
 
   /**
@@ -209,9 +204,9 @@ export class ParleyClient {
   #run(effect: Effect): void {
     switch (effect.type) {
       case 'open':
-        return this.#open();
+        return this.#connection.open();
       case 'close':
-        return this.#endSession(effect.graceful);
+        return this.#connection.end(effect.graceful);
       case 'schedule-retry':
         return this.#scheduleRetry(
           this.#options.reconnect
@@ -221,26 +216,27 @@ export class ParleyClient {
       case 'schedule-spread-retry':
         return this.#scheduleRetry(spreadDelay(effect.upperMs, this.#options.random));
       case 'cancel-retry':
-        clearTimeout(this.#retryTimer);
-        this.#retryTimer = undefined;
-        return;
+        return this.#timers.clear('retry');
       case 'arm-connection-timers':
         return this.#armConnectionTimers();
       case 'disarm-connection-timers':
-        clearTimeout(this.#stableTimer);
-        clearTimeout(this.#tokenTimer);
-        this.#stableTimer = this.#tokenTimer = undefined;
+        this.#timers.clear('stable');
+        this.#timers.clear('token');
         return;
       case 'refresh-token':
-        return void this.#refreshInPlace();
+        return void this.#connection.refreshInPlace();
       case 'check-link':
-        return this.#checkLink();
-      case 'resubscribe':
-        if (this.#session) this.#subscriptions.attach(this.#session);
+        return this.#connection.checkLink();
+      case 'resubscribe': {
+        const session = this.#connection.session;
+        if (session) this.#subscriptions.attach(session);
         return;
-      case 'flush-outbox':
-        if (this.#session) this.#outbox.attach(this.#session);
+      }
+      case 'flush-outbox': {
+        const session = this.#connection.session;
+        if (session) this.#outbox.attach(session);
         return;
+      }
       case 'fail-outbox':
         return this.#outbox.failAll(
           this.#lastError ?? new ParleyError('unknown', 'the client failed'),
@@ -254,199 +250,33 @@ export class ParleyClient {
     }
   }
 
-  #open(): void {
-    this.#endSession(false);
-    const generation = ++this.#generation;
-    const { connectTimeoutMs } = this.#options.session;
-    let timer: Timer | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      if (connectTimeoutMs > 0) {
-        timer = setTimeout(
-          () => reject(new ParleyError('timeout', `no token within ${connectTimeoutMs} ms`)),
-          connectTimeoutMs,
-        );
-      }
-    });
-    // A graceful close still in progress (disconnect() then connect()) ends first: one socket.
-    const closed = Promise.all([...this.#closing]);
-    const token = closed.then(() => fetchToken(this.#options.token));
-    Promise.race([token, timeout]).then(
-      (token) => {
-        clearTimeout(timer);
-        if (generation === this.#generation) this.#startSession(generation, token);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        if (generation !== this.#generation) return;
-        const failure =
-          error instanceof ParleyError
-            ? error
-            : new ParleyError('token-unavailable', String(error));
-        this.#lastError = failure;
-        this.#events.emit('error', failure);
-        this.#dispatch({
-          type: 'closed',
-          kind: failure.reason === 'unauthorized' ? 'unauthorized' : 'transient',
-        });
-      },
-    );
-  }
-
-  #startSession(generation: number, token: string): void {
-    this.#token = tokenTimes(token);
-    const urls = this.#options.urls;
-    const url = urls[this.#urlIndex % urls.length] ?? urls[0] ?? '';
-    const session: Session = new Session(url, token, this.#options.session, {
-      connected: (headers) => {
-        if (generation !== this.#generation) return;
-        this.#connectedHeaders = headers;
-        this.#history = new HistoryRequests({
-          subscribe: (destination, handler) => session.subscribe(destination, handler),
-          publish: (destination, headers) => session.publish(destination, headers),
-        });
-        this.#dispatch({ type: 'opened' });
-      },
-      error: (error) => {
-        if (generation !== this.#generation) return;
-        this.#lastError = error;
-        this.#events.emit('error', error);
-      },
-      closed: (cause) => {
-        if (generation !== this.#generation) return;
-        this.#session = undefined;
-        this.#detach(cause);
-        this.#urlIndex++;
-        if (cause) this.#lastError = cause;
-        this.#dispatch({ type: 'closed', ...this.#classify(cause) });
-      },
-    });
-    this.#session = session;
-    session.open();
-  }
-
-  #classify(cause: ParleyError | undefined): { kind: CloseKind; spreadMs?: number } {
-    const refreshing = this.#refreshing;
-    const checking = this.#checkingLink;
-    this.#refreshing = this.#checkingLink = false;
-    if (checking) return { kind: 'stale' };
-    if (!cause) return { kind: 'transient' };
-    const reason = cause.reason;
-    if (reason === 'unauthorized') return { kind: 'unauthorized' };
-    if (AUTH_REASONS.has(reason)) {
-      return { kind: typeof this.#options.token === 'string' ? 'fatal' : 'auth' };
-    }
-    if (reason === 'version-unsupported') return { kind: 'fatal' };
-    if (reason === 'server-shutdown') {
-      const fallback = this.#options.reconnect ? this.#options.reconnect.shutdownSpreadMs : 0;
-      return { kind: 'shutdown', spreadMs: reconnectAfterHint(cause.headers) ?? fallback };
-    }
-    if (refreshing && REFRESH_UNSUPPORTED.has(reason)) return { kind: 'refresh-unsupported' };
-    return { kind: 'transient' };
-  }
-
-  /** The connection is gone: nothing may use it any more. */
-  #detach(cause: ParleyError | undefined): void {
-    this.#subscriptions.detach();
-    this.#outbox.detach();
-    this.#history?.close(cause ?? new ParleyError('connection-closed', 'the connection ended'));
-    this.#history = undefined;
-    this.#caughtUp = false;
-  }
-
-  #endSession(graceful: boolean): void {
-    const session = this.#session;
-    this.#generation++;
-    if (!session) return;
-    this.#session = undefined;
-    this.#detach(undefined);
-    const closing = graceful ? session.close() : Promise.resolve(session.drop());
-    this.#closing.add(closing);
-    void closing.finally(() => this.#closing.delete(closing));
-  }
-
   #scheduleRetry(delay: number): void {
-    clearTimeout(this.#retryTimer);
-    const generation = this.#generation;
+    const generation = this.#connection.generation;
     this.#options.debug?.(`reconnecting in ${delay} ms`);
-    this.#retryTimer = setTimeout(() => {
-      this.#retryTimer = undefined;
-      if (generation === this.#generation) this.#dispatch({ type: 'retry' });
-    }, delay);
+    this.#timers.set('retry', delay, () => {
+      if (generation === this.#connection.generation) this.#dispatch({ type: 'retry' });
+    });
   }
 
   #armConnectionTimers(): void {
-    const generation = this.#generation;
+    const generation = this.#connection.generation;
     const { reconnect } = this.#options;
     if (reconnect) {
-      this.#stableTimer = setTimeout(() => {
-        if (generation === this.#generation) this.#dispatch({ type: 'stable' });
-      }, reconnect.stableAfterMs);
+      this.#timers.set('stable', reconnect.stableAfterMs, () => {
+        if (generation === this.#connection.generation) this.#dispatch({ type: 'stable' });
+      });
     }
-    this.#scheduleTokenRefresh(refreshDelay(this.#token.exp, this.#token.iat, Date.now()));
+    const { exp, iat } = this.#connection.token;
+    this.#scheduleTokenRefresh(refreshDelay(exp, iat, Date.now()));
   }
 
   #scheduleTokenRefresh(delay: number | undefined): void {
-    clearTimeout(this.#tokenTimer);
-    this.#tokenTimer = undefined;
+    this.#timers.clear('token');
     if (delay === undefined || typeof this.#options.token === 'string') return;
-    const generation = this.#generation;
-    this.#tokenTimer = setTimeout(() => {
-      this.#tokenTimer = undefined;
-      if (generation === this.#generation) this.#dispatch({ type: 'token-due' });
-    }, delay);
-  }
-
-  async #refreshInPlace(): Promise<void> {
-    const generation = this.#generation;
-    const session = this.#session;
-    if (!session) return;
-    let token: string;
-    try {
-      token = await fetchToken(this.#options.token);
-    } catch (error) {
-      if (generation !== this.#generation) return;
-      const failure =
-        error instanceof ParleyError ? error : new ParleyError('token-unavailable', String(error));
-      this.#lastError = failure;
-      this.#events.emit('error', failure);
-      if (failure.reason === 'unauthorized')
-        this.#dispatch({ type: 'closed', kind: 'unauthorized' });
-      else this.#scheduleTokenRefresh(DEFAULTS.tokenRefreshRetryMs);
-      return;
-    }
-    if (generation !== this.#generation) return;
-    this.#refreshing = true;
-    const result = await session.send(TOKEN_DESTINATION, {
-      body: token,
-      headers: { 'content-type': 'text/plain;charset=utf-8' },
+    const generation = this.#connection.generation;
+    this.#timers.set('token', delay, () => {
+      if (generation === this.#connection.generation) this.#dispatch({ type: 'token-due' });
     });
-    // An ERROR closed the session: its close handler classified the failure (refreshing flag).
-    if (generation !== this.#generation || !result.ok) return;
-    this.#refreshing = false;
-    const times = tokenTimes(token);
-    const wireExp = result.headers['parley-token-exp'];
-    this.#token = {
-      exp: wireExp && /^\d+$/.test(wireExp) ? Number(wireExp) : times.exp,
-      iat: times.iat,
-    };
-    this.#scheduleTokenRefresh(refreshDelay(this.#token.exp, this.#token.iat, Date.now()));
-    this.#events.emit('token', { exp: this.#token.exp, inPlace: true });
-    const revoked = result.headers['parley-revoked'];
-    if (revoked) {
-      const ids = revoked.split(',').map((id) => decodeURIComponent(id));
-      this.#subscriptions.revoke(
-        ids,
-        (destination) =>
-          new ParleyError('forbidden', `the refreshed token no longer grants ${destination}`),
-      );
-    }
-  }
-
-  #checkLink(): void {
-    const session = this.#session;
-    if (!session) return;
-    this.#checkingLink = true;
-    if (session.checkLink()) this.#checkingLink = false;
   }
 
   #settle(ok: boolean, aborted: boolean): void {
@@ -466,11 +296,11 @@ export class ParleyClient {
     const error = this.#lastError;
     switch (event) {
       case 'connected': {
-        const url = this.#session?.url ?? '';
+        const url = this.#connection.session?.url ?? '';
         if (typeof this.#options.token === 'function') {
-          this.#events.emit('token', { exp: this.#token.exp, inPlace: false });
+          this.#events.emit('token', { exp: this.#connection.token.exp, inPlace: false });
         }
-        return this.#events.emit('connected', { headers: this.#connectedHeaders, url });
+        return this.#events.emit('connected', { headers: this.#connection.headers, url });
       }
       case 'disconnected':
         return this.#events.emit(
@@ -497,9 +327,7 @@ export class ParleyClient {
 
   #release(): void {
     this.#disposed = true;
-    clearTimeout(this.#retryTimer);
-    clearTimeout(this.#stableTimer);
-    clearTimeout(this.#tokenTimer);
+    this.#timers.clearAll();
     this.#environmentOff?.();
     this.#environmentOff = undefined;
     this.#outbox.close(this.#disposedError());
@@ -510,12 +338,9 @@ export class ParleyClient {
     return new ParleyError('disposed', 'the client was disposed');
   }
 
-  async #latestHistory(destination: string): Promise<HistoryPage> {
-    const history = this.#history;
-    if (!history) throw new ParleyError('not-connected', 'not connected');
-    const json = await history.latest(destination, DEFAULTS.resyncPageSize);
-    const roomId = [...this.#rooms.values()].find((r) => r.destination === destination)?.id ?? '';
-    return parseHistoryPage(roomId, json);
+  #latestHistory(destination: string): Promise<HistoryPage> {
+    const room = [...this.#rooms.values()].find((r) => r.destination === destination);
+    return this.#connection.latestHistory(destination, room?.id ?? '');
   }
 }
 

@@ -24,3 +24,33 @@ export async function fetchToken(source: TokenSource): Promise<string> {
   }
   return token;
 }
+
+/**
+ * {@link fetchToken} with a deadline: rejects with `timeout` when the source has not answered
+ * within `timeoutMs` (`0` waits forever).
+ *
+ * @internal
+ */
+export function fetchTokenWithin(source: TokenSource, timeoutMs: number): Promise<string> {
+  if (timeoutMs <= 0) return fetchToken(source);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new ParleyError('timeout', `no token within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  return Promise.race([fetchToken(source), timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Any failure of a token source as a {@link ParleyError} (`token-unavailable` unless it already is
+ * one, such as `UnauthorizedError`).
+ *
+ * @internal
+ */
+export function tokenFailure(error: unknown): ParleyError {
+  return isParleyError(error)
+    ? error
+    : new ParleyError('token-unavailable', String(error), { cause: error });
+}
