@@ -2,13 +2,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createClient } from './client.js';
 import type { ParleyClient } from './client.js';
 import { ParleyError, UnauthorizedError } from './errors.js';
-import type {
-  ChatMessage,
-  ClientEvents,
-  ClientOptions,
-  EnvironmentLike,
-  ResyncEvent,
-} from './types.js';
+import type { ChatMessage, ClientOptions, EnvironmentLike } from './types.js';
+import type { ClientEvents, ResyncEvent } from './events.js';
 import { FakeRelay } from './test/fake-relay.js';
 
 const URL = 'ws://relay.test/ws';

@@ -15,7 +15,8 @@ import { SubscriptionRegistry } from './subscriptions.js';
 import { Timers } from './timers.js';
 import { refreshDelay } from './token-schedule.js';
 import { ClientState } from './types.js';
-import type { ClientEvents, ClientOptions } from './types.js';
+import type { ClientOptions } from './types.js';
+import type { ClientEvents } from './events.js';
 
 /**
  * A Parley chat client: one connection to a relay (never two), its rooms, its outbox and its

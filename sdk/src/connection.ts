@@ -9,7 +9,7 @@ import type { MachineEvent } from './state.js';
 import { fetchTokenWithin, tokenFailure } from './token.js';
 import { refreshDelay, tokenTimes } from './token-schedule.js';
 import type { TokenTimes } from './token-schedule.js';
-import type { TokenRefreshedEvent } from './types.js';
+import type { TokenRefreshedEvent } from './events.js';
 
 /** What the connection reports to the client. @internal */
 export interface ConnectionHooks {

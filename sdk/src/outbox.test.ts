@@ -3,7 +3,7 @@ import { ParleyError } from './errors.js';
 import type { OutboundMessage } from './message.js';
 import { MAX_REFUSALS, Outbox } from './outbox.js';
 import type { OutboxSender, SendResult } from './outbox.js';
-import type { OutgoingMessage } from './types.js';
+import type { OutgoingMessage } from './events.js';
 
 const msg = (body: string): OutboundMessage => ({
   body,

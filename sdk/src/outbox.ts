@@ -2,7 +2,7 @@ import { ParleyError } from './errors.js';
 import type { ParleyReason } from './errors.js';
 import { clientMessageId } from './id.js';
 import type { OutboundMessage } from './message.js';
-import type { OutgoingMessage, OutgoingStatus, SendPromise, SendReceipt } from './types.js';
+import type { OutgoingMessage, OutgoingStatus, SendPromise, SendReceipt } from './events.js';
 
 /** How one SEND went on a connection. @internal */
 export type SendResult =

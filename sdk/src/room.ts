@@ -4,7 +4,8 @@ import { isParleyError, ParleyError } from './errors.js';
 import { encodeMessage, toChatMessage } from './message.js';
 import type { OutboundMessage } from './message.js';
 import type { SubscriptionHooks } from './subscriptions.js';
-import type { MessageBody, RoomEvents, SendHeaders, SendPromise } from './types.js';
+import type { MessageBody, SendHeaders } from './types.js';
+import type { RoomEvents, SendPromise } from './events.js';
 
 /** What a room needs from its client. @internal */
 export interface RoomHost {

@@ -4,7 +4,7 @@ import { toChatMessage } from './message.js';
 import { SubscriptionRegistry } from './subscriptions.js';
 import type { SubscriptionTarget } from './subscriptions.js';
 import type { SendResult } from './outbox.js';
-import type { ResyncEvent } from './types.js';
+import type { ResyncEvent } from './events.js';
 
 type Sub = {
   headers: Record<string, string>;

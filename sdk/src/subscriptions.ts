@@ -5,7 +5,8 @@ import { PERMANENT_SEND_REASONS } from './outbox.js';
 import type { SendResult } from './outbox.js';
 import { ResumeState } from './resume.js';
 import type { Stamps } from './resume.js';
-import type { ChatMessage, ResyncEvent } from './types.js';
+import type { ChatMessage } from './types.js';
+import type { ResyncEvent } from './events.js';
 
 /** Receives the MESSAGE frames of one destination. @internal */
 export type FrameHandler = (frame: InboundFrame) => void;
