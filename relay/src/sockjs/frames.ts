@@ -14,8 +14,8 @@ export const HEARTBEAT_FRAME = 'h';
  * surrogates are not UTF-8). `JSON.stringify` leaves some of them as they are: escape them
  * as `\uXXXX`, as sockjs-node does.
  */
-// eslint-disable-next-line no-control-regex, no-misleading-character-class -- these are the point
 const UNSAFE =
+  // eslint-disable-next-line no-control-regex, no-misleading-character-class -- these are the point
   /[\u0000-\u001f\u007f-\u009f\u00ad\u0600-\u0604\u070f\u17b4\u17b5\u200c-\u200f\u2028-\u202f\u2060-\u206f\ufeff\ufff0-\uffff]/g;
 
 function escapeUnsafe(json: string): string {
