@@ -1,0 +1,132 @@
+// Builds the widget into dist/:
+//   parley.js            the loader: one IIFE, ≤ 5 kB min+gzip, served with a 5-minute cache
+//   chat.<hash>.js       the chat chunk: Preact + SDK + stompjs, one ES module, ≤ 30 kB min+gzip
+//   manifest.json        file names and sizes
+// The loader finds the chunk beside itself: its hashed name is baked into the loader here.
+import { createHash } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+import terser from '@rollup/plugin-terser';
+import { transform } from 'esbuild';
+import { rollup } from 'rollup';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dist = `${root}dist/`;
+
+/** TypeScript and TSX (Preact's automatic JSX runtime) through esbuild's transform. */
+const typescript = {
+  name: 'parley-typescript',
+  async transform(code, id) {
+    if (!/\.tsx?$/.test(id)) return null;
+    const out = await transform(code, {
+      loader: id.endsWith('x') ? 'tsx' : 'ts',
+      jsx: 'automatic',
+      jsxImportSource: 'preact',
+      target: 'es2022',
+      sourcefile: id,
+    });
+    return { code: out.code, map: null };
+  },
+  resolveId(source, importer) {
+    // Sources import './x.js' for './x.ts(x)' (NodeNext style).
+    if (
+      importer &&
+      source.startsWith('.') &&
+      source.endsWith('.js') &&
+      !importer.includes('node_modules')
+    ) {
+      return this.resolve(source.replace(/\.js$/, '.ts'), importer, { skipSelf: true }).then(
+        (r) => r ?? this.resolve(source.replace(/\.js$/, '.tsx'), importer, { skipSelf: true }),
+      );
+    }
+    return null;
+  },
+};
+
+/** The chunk's file name, as a module the loader imports. */
+const manifest = (chatFile, stringsFiles) => ({
+  name: 'parley-manifest',
+  resolveId: (id) => (id === 'parley:manifest' ? '\0parley:manifest' : null),
+  load: (id) =>
+    id === '\0parley:manifest'
+      ? `export const CHAT_FILE = ${JSON.stringify(chatFile)};\n` +
+        `export const STRINGS_FILES = ${JSON.stringify(stringsFiles)};`
+      : null,
+});
+
+const minify = () =>
+  terser({
+    ecma: 2020,
+    module: true,
+    toplevel: true,
+    compress: {
+      passes: 3,
+      pure_getters: true,
+      unsafe_arrows: true,
+      unsafe_methods: true,
+      unsafe: true,
+    },
+    mangle: true,
+    format: { comments: false },
+  });
+
+const resolve = () =>
+  nodeResolve({
+    extensions: ['.ts', '.tsx', '.mjs', '.js'],
+    exportConditions: ['browser', 'import', 'default'],
+    preferBuiltins: false,
+  });
+
+async function build(input, format, plugins) {
+  const bundle = await rollup({
+    input,
+    plugins: [typescript, resolve(), ...plugins, minify()],
+    onwarn(warning, warn) {
+      if (warning.code === 'UNRESOLVED_IMPORT') throw new Error(warning.message);
+      warn(warning);
+    },
+  });
+  try {
+    const { output } = await bundle.generate({
+      format,
+      name: undefined,
+      inlineDynamicImports: true,
+    });
+    return output[0].code;
+  } finally {
+    await bundle.close();
+  }
+}
+
+const size = (code) => ({
+  min: Buffer.byteLength(code),
+  gzip: gzipSync(code, { level: 9 }).length,
+});
+
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
+const chat = await build(`${root}src/chat/index.tsx`, 'es', []);
+const chatFile = `chat.${createHash('sha256').update(chat).digest('hex').slice(0, 10)}.js`;
+writeFileSync(dist + chatFile, chat);
+const hashed = (prefix, code) =>
+  `${prefix}.${createHash('sha256').update(code).digest('hex').slice(0, 10)}.js`;
+const stringsFiles = {};
+for (const locale of ['ko', 'ar']) {
+  const code = await build(`${root}src/shared/strings/${locale}.ts`, 'es', []);
+  stringsFiles[locale] = hashed(`strings-${locale}`, code);
+  writeFileSync(dist + stringsFiles[locale], code);
+}
+const loader = await build(`${root}src/loader/index.ts`, 'iife', [
+  manifest(chatFile, stringsFiles),
+]);
+writeFileSync(`${dist}parley.js`, loader);
+const sizes = { loader: size(loader), chat: size(chat) };
+writeFileSync(
+  `${dist}manifest.json`,
+  `${JSON.stringify({ loader: 'parley.js', chat: chatFile, strings: stringsFiles, sizes }, null, 2)}\n`,
+);
+for (const [name, s] of Object.entries(sizes)) {
+  console.log(`widget ${name}: ${s.min} B min, ${s.gzip} B min+gzip`);
+}
