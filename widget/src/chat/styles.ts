@@ -44,13 +44,13 @@ font-size:24px;line-height:1;cursor:pointer;color:inherit}
 .note{margin:auto;padding:24px 8px;text-align:center;color:var(--parley-muted)}
 .grow{flex:1;overflow-y:auto}
 .typing{margin:0;min-height:22px;padding:2px 16px;font-size:13px;color:var(--parley-muted)}
-.jump{position:absolute;bottom:10px;left:50%;transform:translateX(-50%);border:0;border-radius:16px;padding:6px 14px;
+.panel .jump{position:absolute;bottom:10px;left:50%;transform:translateX(-50%);border:0;border-radius:16px;padding:6px 14px;
 background:var(--parley-accent);color:var(--parley-accent-text);box-shadow:0 2px 8px rgba(0,0,0,.25);font-size:14px}
 .composer{display:flex;gap:8px;align-items:flex-end;padding:10px 12px;border-top:1px solid var(--parley-border)}
 .composer textarea{flex:1;resize:none;min-height:40px;max-height:140px;padding:9px 12px;border:1px solid var(--parley-border);
 border-radius:10px;background:var(--parley-bg);color:var(--parley-fg);font:inherit;field-sizing:content}
 .composer textarea::placeholder{color:var(--parley-muted);opacity:1}
-.send{border:0;border-radius:10px;padding:0 16px;height:40px;background:var(--parley-accent);color:var(--parley-accent-text);font-weight:600}
+.panel .send{border:0;border-radius:10px;padding:0 16px;height:40px;background:var(--parley-accent);color:var(--parley-accent-text);font-weight:600}
 .conversation{all:unset;box-sizing:border-box;display:grid;grid-template-columns:1fr auto;gap:2px 8px;width:100%;padding:12px 16px;
 border-bottom:1px solid var(--parley-border);cursor:pointer}
 .conversation:hover{background:var(--parley-bubble)}
