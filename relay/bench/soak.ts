@@ -1,6 +1,6 @@
 /**
- * Soak: `node --import tsx relay/bench/soak.ts --minutes=30 [--clients=40] [--rooms=8]
- * [--attacks=20] [--out=soak.md]` (or `pnpm --filter @parley/relay soak -- --minutes=30`).
+ * Soak: `pnpm --filter @parley/relay soak -- --minutes=30 [--clients=40] [--rooms=8]
+ * [--attacks=20] [--out=soak.md]` (from the relay folder: `node --import tsx bench/soak.ts …`).
  *
  * Starts one relay (from source, embedded broker), runs mixed traffic against it on loopback —
  * chat clients with connection churn, and the attack suite's categories thrown at random — for
@@ -118,7 +118,7 @@ function markdown(minutes: number, samples: Sample[], stats: TrafficStats, v: Ve
   const lines = [
     `## Soak: ${minutes} min of chat with churn and hostile traffic`,
     '',
-    `Run ${new Date().toISOString()} on Node ${process.version}: \`node --import tsx relay/bench/soak.ts --minutes=${minutes}\`.`,
+    `Run ${new Date().toISOString()} on Node ${process.version}: \`pnpm --filter @parley/relay soak -- --minutes=${minutes}\`.`,
     '',
     `| ${HEADER.split('|')
       .map((h) => h.trim())
