@@ -14,6 +14,8 @@ import { Hub } from './stomp/hub.js';
 import { Session } from './stomp/session.js';
 import type { LoadedUws } from './uws.js';
 import { maxMessageBytes, wsBehavior } from './ws-handler.js';
+import type { Transport } from './stomp/transport.js';
+import { serveSockJs } from './sockjs/index.js';
 import { ConnectionGate } from './net/connection-gate.js';
 import { AddressSet } from './net/ip.js';
 import { listenExclusive } from './listen.js';
@@ -30,6 +32,11 @@ import { devTokenSigner } from './auth/dev-token.js';
 import { MemoryReadStore } from './reads/memory-read-store.js';
 import type { ReadStore } from './reads/read-store.js';
 import { ReadService } from './reads/read-service.js';
+import { RelayDrain } from './lifecycle/relay-drain.js';
+import { logConnectionEnd } from './log/connection-log.js';
+import { withRequestIds } from './http/request-id.js';
+import { initRefusals, registerOperationsMetrics } from './http/ops-metrics.js';
+import type { RedisMetrics } from './http/ops-metrics.js';
 
 /** What `startRelay` needs besides the config. */
 export interface RelayDeps {
@@ -45,6 +52,8 @@ export interface RelayDeps {
   readStore?: ReadStore;
   /** Static files by URL path (demo page, SDK bundle). */
   files?: Map<string, StaticFile>;
+  /** Redis PING round trips recorded by the broker (backends.ts), shown in `/metrics`. */
+  redisMetrics?: RedisMetrics;
 }
 
 /** A running relay. */
@@ -53,8 +62,15 @@ export interface Relay {
   readonly port: number;
   /** Number of open STOMP sessions. */
   readonly sessions: number;
-  /** Ends every session with an ERROR (server-shutdown), stops listening, closes the broker. */
+  /** Ends every session at once with an ERROR (server-shutdown), stops listening, closes the broker. */
   close(): Promise<void>;
+  /**
+   * Graceful stop (lifecycle/relay-drain.ts): `/readyz` answers 503 and new WebSockets are
+   * refused (503, `Retry-After`) at once; the sessions are ended evenly over `windowMs`, each with
+   * `ERROR server-shutdown` and a `parley-reconnect-after` hint; then it stops listening and
+   * closes the broker. Called again (or `close()`) while draining: the rest end at once.
+   */
+  drain(windowMs: number): Promise<void>;
 }
 
 const SERVER_NAME = 'parley-relay/0.1.0';
@@ -71,7 +87,10 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
         { err, target, subscription },
         subscription ? 'delivery failed' : 'gap fill failed',
       ),
-    onDrop: (target) => deps.log.warn({ target }, 'queue backlog full: message dropped'),
+    onDrop: (target) => {
+      queueDropped++;
+      deps.log.warn({ target }, 'queue backlog full: message dropped');
+    },
     publishTopic: (topic, bytes, binary) => void app.publish(topic, bytes, binary),
     onFastDelivered: (n) => {
       metrics.delivered += n;
@@ -120,6 +139,45 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
   const gate = new ConnectionGate(connections, new AddressSet(connections.trustedProxies));
   let counter = 0;
   let closing = false;
+  /** WebSockets open on /ws (the drain waits for their close after the last ERROR). */
+  let openWs = 0;
+  let queueDropped = 0;
+  initRefusals(metrics.refused);
+  registerOperationsMetrics(metrics.registry, {
+    slowConsumers: () => metrics.errors.get('slow-consumer') ?? 0,
+    queueDropped: () => queueDropped,
+    draining: () => closing,
+    ...(broker.historySize && { historySize: () => broker.historySize!() }),
+  });
+  deps.redisMetrics?.register(metrics.registry, () => broker.ready());
+
+  // One STOMP session per connection, whatever carries it (/ws or SockJS).
+  const createSession = (transport: Transport): Session => {
+    const session = new Session(`${nodeId}-${(++counter).toString(36)}`, transport, {
+      verify,
+      broker,
+      hub,
+      limits: config.limits,
+      dev: config.dev,
+      prefixMap: config.prefixMap,
+      serverName: SERVER_NAME,
+      log: deps.log,
+      onEnd: (s) => sessions.delete(s),
+      presence,
+      metrics,
+      reads,
+    });
+    sessions.add(session);
+    return session;
+  };
+  // Hard cap well above the slow-consumer limit, so the ERROR always still fits in the buffer.
+  const maxBackpressure =
+    4 * config.limits.maxBufferedBytes + 1024 * 1024 + 2 * config.limits.maxFrameSize;
+  // Bounds what uWS buffers per socket for one message, before login too: see maxMessageBytes.
+  const maxPayloadLength = maxMessageBytes(
+    config.limits.maxFrameSize,
+    connections.maxPreconnectBytes,
+  );
 
   const app = uws.App();
   app.ws(
@@ -127,36 +185,40 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
     wsBehavior({
       uws,
       allowedOrigins: config.allowedOrigins,
-      // Bounds what uWS buffers per socket for one message, before login too: see maxMessageBytes.
-      maxPayloadLength: maxMessageBytes(config.limits.maxFrameSize, connections.maxPreconnectBytes),
+      maxPayloadLength,
       maxPreconnectBytes: connections.maxPreconnectBytes,
       gate,
       onRefused: (reason) => metrics.refuse(reason),
-      // Hard cap well above the slow-consumer limit, so the ERROR always still fits in the buffer.
-      maxBackpressure:
-        4 * config.limits.maxBufferedBytes + 1024 * 1024 + 2 * config.limits.maxFrameSize,
-      createSession: (transport) => {
-        const session = new Session(`${nodeId}-${(++counter).toString(36)}`, transport, {
-          verify,
-          broker,
-          hub,
-          limits: config.limits,
-          dev: config.dev,
-          prefixMap: config.prefixMap,
-          serverName: SERVER_NAME,
-          log: deps.log,
-          onEnd: (s) => sessions.delete(s),
-          presence,
-          metrics,
-          reads,
-        });
-        sessions.add(session);
-        return session;
+      draining: () => drain.retryAfter(),
+      onOpened: () => openWs++,
+      onClosed: (session, code) => {
+        openWs--;
+        if (session) logConnectionEnd(deps.log, session, code);
       },
+      maxBackpressure,
+      createSession,
     }),
   );
+  // SockJS (docs/protocol.md#sockjs): the same STOMP sessions, limits and gate as /ws.
+  const sockjs = config.sockjs.enabled
+    ? serveSockJs(app, {
+        uws,
+        config: config.sockjs,
+        allowedOrigins: config.allowedOrigins,
+        trustedProxies: new AddressSet(connections.trustedProxies),
+        gate,
+        createSession,
+        maxPreconnectBytes: connections.maxPreconnectBytes,
+        onRefused: (reason) => metrics.refuse(reason),
+        maxQueuedBytes: maxBackpressure,
+        maxSendBytes: maxPayloadLength,
+        metricsRegistry: metrics.registry,
+      })
+    : undefined;
   registerMetrics(app, metrics);
-  registerHttpApi(app, {
+  // Request ids and one log line per request on the HTTP API (http/request-id.ts).
+  const api = withRequestIds(app, deps.log);
+  registerHttpApi(api, {
     broker,
     presence,
     reads,
@@ -173,7 +235,7 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
     log: deps.log,
   });
   if (config.guest.enabled && config.jwt.secret !== undefined) {
-    registerGuestApi(app, {
+    registerGuestApi(api, {
       guest: config.guest,
       secret: config.jwt.secret,
       ...(config.jwt.issuer !== undefined && { issuer: config.jwt.issuer }),
@@ -197,19 +259,18 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
   backpressure.unref();
   const sweep = setInterval(() => gate.sweep(), 10_000);
   sweep.unref();
-
-  return {
-    port,
-    get sessions() {
-      return sessions.size;
-    },
-    async close() {
-      if (closing) return;
+  const drain = new RelayDrain({
+    live: () => sessions,
+    openSockets: () => openWs,
+    log: deps.log,
+    begin: () => {
       closing = true;
       clearInterval(backpressure);
       clearInterval(sweep);
+    },
+    release: async () => {
       uws.us_listen_socket_close(listenSocket);
-      for (const s of [...sessions]) s.shutdown();
+      sockjs?.close();
       await presence
         .close()
         .catch((err: unknown) => deps.log.warn({ err }, 'presence close failed'));
@@ -217,6 +278,15 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
       await readStore.close();
       await broker.close();
     },
+  });
+
+  return {
+    port,
+    get sessions() {
+      return sessions.size;
+    },
+    close: () => drain.run(0),
+    drain: (windowMs) => drain.run(windowMs),
   };
 }
 
