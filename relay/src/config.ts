@@ -1,6 +1,10 @@
 /**
  * Relay configuration, read from environment variables (names fixed in DESIGN.md §5).
- * Every variable is listed in {@link ENV_VARS}, which also drives `parley-relay --help`.
+ *
+ * TO ADD A VARIABLE: add its row to SETTINGS in settings.ts (name, section, help, and its default
+ * and range), read it here with `int(env, NAME)` / `flag(env, NAME)` / `str(env, NAME)` — never
+ * repeat a default or range in this file — then run `pnpm docs:config`. The table drives
+ * `loadConfig`'s defaults and ranges, `parley-relay --help` and docs/configuration.md.
  */
 
 import { DEFAULT_DEDUP } from './broker/dedup.js';
@@ -8,8 +12,10 @@ import type { DedupOptions } from './broker/dedup.js';
 import { AddressSet } from './net/ip.js';
 import { GuestConfigError, loadGuestConfig } from './auth/guest.js';
 import type { GuestConfig } from './auth/guest.js';
-import { SOCKJS_ENV_VARS, SockJsConfigError, loadSockJsConfig } from './sockjs/config.js';
+import { SockJsConfigError, loadSockJsConfig } from './sockjs/config.js';
 import type { SockJsConfig } from './sockjs/config.js';
+import { SETTINGS, setting } from './settings.js';
+import type { Setting } from './settings.js';
 
 /** The well-known development secret. Printed as a warning whenever it is used. */
 export const DEV_JWT_SECRET = 'parley-dev-secret-do-not-use-in-production';
@@ -128,152 +134,19 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-interface EnvVar {
-  name: string;
-  help: string;
-  default?: string;
-}
+/** One environment variable: a row of SETTINGS (settings.ts). */
+export type EnvVar = Setting;
 
-/** Every environment variable the relay reads, for `--help` and docs. */
-export const ENV_VARS: readonly EnvVar[] = [
-  { name: 'PARLEY_PORT', default: '8080', help: 'TCP port to listen on (0 picks a free one)' },
-  {
-    name: 'PARLEY_HOST',
-    default: '0.0.0.0',
-    help: 'Address to bind (127.0.0.1 by default in development mode)',
-  },
-  { name: 'PARLEY_JWT_SECRET', help: 'HS256 secret for client JWTs' },
-  { name: 'PARLEY_JWT_PUBLIC_KEY', help: 'PEM public key for RS256/ES256 JWTs' },
-  { name: 'PARLEY_JWKS_URL', help: 'JWKS URL for RS256/ES256 JWTs (keys chosen by kid)' },
-  { name: 'PARLEY_JWT_ISSUER', help: 'Required `iss` claim' },
-  { name: 'PARLEY_JWT_AUDIENCE', help: 'Required `aud` claim' },
-  {
-    name: 'PARLEY_JWT_REQUIRE_EXP',
-    help: '`exp` is required unless this is 0 (tokens without it never expire)',
-  },
-  {
-    name: 'PARLEY_JWKS_REFRESH_MIN_MS',
-    default: '30000',
-    help: 'Least time between two JWKS fetches (an unknown kid waits for the next one)',
-  },
-  {
-    name: 'PARLEY_JWKS_MAX_AGE_MS',
-    default: '600000',
-    help: 'Age after which the JWKS is fetched again (removed keys stop working)',
-  },
-  {
-    name: 'PARLEY_MAX_SESSION_AGE_MS',
-    default: '0',
-    help: 'End connections older than this with token-expired (0 = no limit)',
-  },
-  { name: 'PARLEY_REDIS_URL', help: 'Redis URL; unset = embedded in-memory broker' },
-  {
-    name: 'PARLEY_REDIS_CLUSTER',
-    help: 'Set to 1 when PARLEY_REDIS_URL lists Redis Cluster nodes',
-  },
-  { name: 'PARLEY_ALLOWED_ORIGINS', help: 'Comma list of browser origins allowed to connect' },
-  { name: 'PARLEY_API_KEY', help: 'Key for server-side HTTP publish' },
-  { name: 'PARLEY_LOG_LEVEL', default: 'info', help: 'pino level: trace|debug|info|warn|error' },
-  { name: 'PARLEY_MAX_FRAME_SIZE', default: '65536', help: 'Largest STOMP frame in bytes' },
-  { name: 'PARLEY_MAX_HEADERS', default: '64', help: 'Most headers in one frame' },
-  { name: 'PARLEY_MAX_HEADER_LINE', default: '8192', help: 'Longest header line in bytes' },
-  { name: 'PARLEY_CONNECT_TIMEOUT_MS', default: '10000', help: 'Time allowed to send CONNECT' },
-  { name: 'PARLEY_HEARTBEAT_MS', default: '10000', help: 'Heart-beat interval offered (0 = off)' },
-  { name: 'PARLEY_MAX_SUBSCRIPTIONS', default: '256', help: 'Most subscriptions per connection' },
-  { name: 'PARLEY_MAX_DESTINATION_LENGTH', default: '255', help: 'Longest destination' },
-  {
-    name: 'PARLEY_MAX_SEND_RATE',
-    default: '100',
-    help: 'SENDs per second per connection (0 = off)',
-  },
-  { name: 'PARLEY_SEND_BURST', default: '200', help: 'SENDs allowed in a burst above the rate' },
-  {
-    name: 'PARLEY_MAX_UNACKED',
-    default: '1000',
-    help: 'Unacked messages per client-ack subscription',
-  },
-  {
-    name: 'PARLEY_MAX_QUEUE_BACKLOG',
-    default: '10000',
-    help: 'Messages a /queue/ holds without consumers',
-  },
-  {
-    name: 'PARLEY_MAX_BUFFERED_BYTES',
-    default: '1048576',
-    help: 'Bytes queued to a slow client before it is dropped',
-  },
-  { name: 'PARLEY_MAX_TRANSACTIONS', default: '16', help: 'Open transactions per connection' },
-  { name: 'PARLEY_MAX_REPLAY', default: '1000', help: 'Most messages replayed on recovery' },
-  {
-    name: 'PARLEY_MAX_PRECONNECT_BYTES',
-    default: '16384',
-    help: 'Bytes a socket may send before CONNECTED',
-  },
-  {
-    name: 'PARLEY_MAX_CONNECTIONS_PER_IP',
-    default: '500',
-    help: 'Open WebSockets per client address, IPv6 per /64 (0 = off)',
-  },
-  {
-    name: 'PARLEY_CONNECT_RATE_PER_IP',
-    default: '50',
-    help: 'New WebSockets per second per client address (0 = off)',
-  },
-  {
-    name: 'PARLEY_CONNECT_BURST_PER_IP',
-    default: '200',
-    help: 'New WebSockets per client address in a burst above the rate',
-  },
-  {
-    name: 'PARLEY_TRUSTED_PROXIES',
-    help: 'Comma list of proxy IPs/CIDRs whose X-Forwarded-For / X-Real-IP are trusted',
-  },
-  { name: 'PARLEY_HISTORY_SIZE', default: '1000', help: 'Messages kept per destination' },
-  {
-    name: 'PARLEY_HISTORY_TTL_MS',
-    default: '86400000',
-    help: 'Age after which messages leave history',
-  },
-  {
-    name: 'PARLEY_READS_LIMIT',
-    default: '100',
-    help: "Most read positions one /parley/reads or /api/reads reply lists (the asker's own is extra)",
-  },
-  {
-    name: 'PARLEY_DEDUP_WINDOW_MS',
-    default: '300000',
-    help: 'How long a SEND parley-client-id is remembered, so a resend is not published twice (0 = off)',
-  },
-  {
-    name: 'PARLEY_PREFIX_MAP',
-    default: '/pub/=/sub/,/app/=/topic/',
-    help: 'Destination rewrites from=to, comma separated (empty string = none)',
-  },
-  {
-    name: 'PARLEY_ALLOW_WS_FALLBACK',
-    help: 'Set to 1 to allow the slow ws fallback in production',
-  },
-  {
-    name: 'PARLEY_GUEST_ENABLED',
-    help: 'Set to 1 for guest tokens at POST /api/guest (on by default with --dev; 0 turns it off)',
-  },
-  {
-    name: 'PARLEY_GUEST_GRANTS',
-    help: 'Guest grants as JSON {"sub":[...],"pub":[...]}; {guest} is the guest id; setting it turns guest mode on',
-  },
-  // Guest defaults live in auth/guest.ts (its own range checks), hence in the help text here.
-  { name: 'PARLEY_GUEST_TTL_S', help: 'Lifetime of a guest token in seconds; 900 when unset' },
-  {
-    name: 'PARLEY_GUEST_RATE_PER_IP',
-    help: 'Guest tokens per minute per client address, 0 = off; 20 when unset',
-  },
-  ...SOCKJS_ENV_VARS,
-  { name: 'NODE_ENV', help: '`production` refuses the ws fallback and the dev mode' },
-];
+/** Every environment variable the relay reads, for `--help` and docs: SETTINGS in settings.ts. */
+export const ENV_VARS: readonly EnvVar[] = SETTINGS;
 
 type Env = Record<string, string | undefined>;
 
-function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+/** A whole number in the range of `name`'s row in SETTINGS; its default when unset or empty. */
+function int(env: Env, name: string): number {
+  const range = setting(name).int;
+  if (!range) throw new Error(`${name} has no int range in SETTINGS`);
+  const { default: fallback, min, max } = range;
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   if (!/^\d+$/.test(raw.trim())) {
@@ -285,12 +158,21 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   return n;
 }
 
-/** A 0/1 switch; anything else is a configuration error. */
-function flag(env: Env, name: string, fallback: boolean): boolean {
+/** A 0/1 switch (default from SETTINGS); anything else is a configuration error. */
+function flag(env: Env, name: string): boolean {
+  const fallback = setting(name).flag?.default;
+  if (fallback === undefined) throw new Error(`${name} is not a flag in SETTINGS`);
   const raw = env[name]?.trim();
   if (raw === undefined || raw === '') return fallback;
   if (raw !== '0' && raw !== '1') throw new ConfigError(`${name} must be 0 or 1, got "${raw}"`);
   return raw === '1';
+}
+
+/** The display default of a text variable in SETTINGS. */
+function textDefault(name: string): string {
+  const fallback = setting(name).default;
+  if (fallback === undefined) throw new Error(`${name} has no default in SETTINGS`);
+  return fallback;
 }
 
 function str(env: Env, name: string): string | undefined {
@@ -337,7 +219,7 @@ function trustedProxies(raw: string | undefined): string[] {
 }
 
 /** Default Spring-friendly rewrites: `/pub/x` → `/sub/x`, `/app/x` → `/topic/x`. */
-export const DEFAULT_PREFIX_MAP_SPEC = '/pub/=/sub/,/app/=/topic/';
+export const DEFAULT_PREFIX_MAP_SPEC = textDefault('PARLEY_PREFIX_MAP');
 
 function prefixMap(raw: string | undefined): Array<[string, string]> {
   const text = raw ?? DEFAULT_PREFIX_MAP_SPEC;
@@ -376,9 +258,9 @@ export function loadConfig(env: Env, opts: { dev?: boolean } = {}): Config {
     jwksUrl: str(env, 'PARLEY_JWKS_URL'),
     issuer: str(env, 'PARLEY_JWT_ISSUER'),
     audience: str(env, 'PARLEY_JWT_AUDIENCE'),
-    requireExp: flag(env, 'PARLEY_JWT_REQUIRE_EXP', true),
-    jwksRefreshMinMs: int(env, 'PARLEY_JWKS_REFRESH_MIN_MS', 30_000, 0, 86_400_000),
-    jwksMaxAgeMs: int(env, 'PARLEY_JWKS_MAX_AGE_MS', 600_000, 1000, 7 * 86_400_000),
+    requireExp: flag(env, 'PARLEY_JWT_REQUIRE_EXP'),
+    jwksRefreshMinMs: int(env, 'PARLEY_JWKS_REFRESH_MIN_MS'),
+    jwksMaxAgeMs: int(env, 'PARLEY_JWKS_MAX_AGE_MS'),
   };
   if (jwt.publicKey && jwt.jwksUrl) {
     throw new ConfigError('set only one of PARLEY_JWT_PUBLIC_KEY and PARLEY_JWKS_URL');
@@ -424,16 +306,16 @@ export function loadConfig(env: Env, opts: { dev?: boolean } = {}): Config {
     }
   }
   const allowedOrigins = origins(str(env, 'PARLEY_ALLOWED_ORIGINS'));
-  const logLevel = str(env, 'PARLEY_LOG_LEVEL') ?? 'info';
+  const logLevel = str(env, 'PARLEY_LOG_LEVEL') ?? textDefault('PARLEY_LOG_LEVEL');
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(logLevel)) {
     throw new ConfigError(
       `PARLEY_LOG_LEVEL must be one of trace|debug|info|warn|error|fatal|silent`,
     );
   }
   return {
-    port: int(env, 'PARLEY_PORT', 8080, 0, 65535),
+    port: int(env, 'PARLEY_PORT'),
     // Development mode listens on loopback unless told otherwise (its /dev/token mints tokens).
-    host: str(env, 'PARLEY_HOST') ?? (dev ? '127.0.0.1' : '0.0.0.0'),
+    host: str(env, 'PARLEY_HOST') ?? (dev ? '127.0.0.1' : textDefault('PARLEY_HOST')),
     jwt,
     redisUrls,
     redisCluster,
@@ -446,42 +328,36 @@ export function loadConfig(env: Env, opts: { dev?: boolean } = {}): Config {
     allowWsFallback: env.PARLEY_ALLOW_WS_FALLBACK === '1',
     logLevel,
     limits: {
-      maxFrameSize: int(env, 'PARLEY_MAX_FRAME_SIZE', 64 * 1024, 1024, 64 * 1024 * 1024),
-      maxHeaders: int(env, 'PARLEY_MAX_HEADERS', 64, 8, 10_000),
-      maxHeaderLineLength: int(env, 'PARLEY_MAX_HEADER_LINE', 8 * 1024, 256, 1024 * 1024),
-      connectTimeoutMs: int(env, 'PARLEY_CONNECT_TIMEOUT_MS', 10_000, 100, 600_000),
-      heartbeatMs: int(env, 'PARLEY_HEARTBEAT_MS', 10_000, 0, 3_600_000),
-      maxSubscriptions: int(env, 'PARLEY_MAX_SUBSCRIPTIONS', 256, 1, 100_000),
-      maxDestinationLength: int(env, 'PARLEY_MAX_DESTINATION_LENGTH', 255, 16, 4096),
-      maxSendRate: int(env, 'PARLEY_MAX_SEND_RATE', 100, 0, 1_000_000),
-      sendBurst: int(env, 'PARLEY_SEND_BURST', 200, 1, 1_000_000),
-      maxUnacked: int(env, 'PARLEY_MAX_UNACKED', 1000, 1, 1_000_000),
-      maxQueueBacklog: int(env, 'PARLEY_MAX_QUEUE_BACKLOG', 10_000, 1, 10_000_000),
-      maxBufferedBytes: int(
-        env,
-        'PARLEY_MAX_BUFFERED_BYTES',
-        1024 * 1024,
-        64 * 1024,
-        1024 * 1024 * 1024,
-      ),
-      maxTransactions: int(env, 'PARLEY_MAX_TRANSACTIONS', 16, 1, 10_000),
-      maxReplay: int(env, 'PARLEY_MAX_REPLAY', 1000, 0, 1_000_000),
-      maxSessionAgeMs: int(env, 'PARLEY_MAX_SESSION_AGE_MS', 0, 0, 365 * 86_400_000),
+      maxFrameSize: int(env, 'PARLEY_MAX_FRAME_SIZE'),
+      maxHeaders: int(env, 'PARLEY_MAX_HEADERS'),
+      maxHeaderLineLength: int(env, 'PARLEY_MAX_HEADER_LINE'),
+      connectTimeoutMs: int(env, 'PARLEY_CONNECT_TIMEOUT_MS'),
+      heartbeatMs: int(env, 'PARLEY_HEARTBEAT_MS'),
+      maxSubscriptions: int(env, 'PARLEY_MAX_SUBSCRIPTIONS'),
+      maxDestinationLength: int(env, 'PARLEY_MAX_DESTINATION_LENGTH'),
+      maxSendRate: int(env, 'PARLEY_MAX_SEND_RATE'),
+      sendBurst: int(env, 'PARLEY_SEND_BURST'),
+      maxUnacked: int(env, 'PARLEY_MAX_UNACKED'),
+      maxQueueBacklog: int(env, 'PARLEY_MAX_QUEUE_BACKLOG'),
+      maxBufferedBytes: int(env, 'PARLEY_MAX_BUFFERED_BYTES'),
+      maxTransactions: int(env, 'PARLEY_MAX_TRANSACTIONS'),
+      maxReplay: int(env, 'PARLEY_MAX_REPLAY'),
+      maxSessionAgeMs: int(env, 'PARLEY_MAX_SESSION_AGE_MS'),
     },
     connections: {
-      maxPreconnectBytes: int(env, 'PARLEY_MAX_PRECONNECT_BYTES', 16 * 1024, 1024, 1024 * 1024),
-      maxPerAddress: int(env, 'PARLEY_MAX_CONNECTIONS_PER_IP', 500, 0, 10_000_000),
-      ratePerAddress: int(env, 'PARLEY_CONNECT_RATE_PER_IP', 50, 0, 1_000_000),
-      burstPerAddress: int(env, 'PARLEY_CONNECT_BURST_PER_IP', 200, 1, 10_000_000),
+      maxPreconnectBytes: int(env, 'PARLEY_MAX_PRECONNECT_BYTES'),
+      maxPerAddress: int(env, 'PARLEY_MAX_CONNECTIONS_PER_IP'),
+      ratePerAddress: int(env, 'PARLEY_CONNECT_RATE_PER_IP'),
+      burstPerAddress: int(env, 'PARLEY_CONNECT_BURST_PER_IP'),
       trustedProxies: trustedProxies(env.PARLEY_TRUSTED_PROXIES),
     },
     history: {
-      maxCount: int(env, 'PARLEY_HISTORY_SIZE', 1000, 0, 10_000_000),
-      maxAgeMs: int(env, 'PARLEY_HISTORY_TTL_MS', 86_400_000, 1000, 365 * 86_400_000),
+      maxCount: int(env, 'PARLEY_HISTORY_SIZE'),
+      maxAgeMs: int(env, 'PARLEY_HISTORY_TTL_MS'),
     },
-    reads: { listLimit: int(env, 'PARLEY_READS_LIMIT', 100, 1, 10_000) },
+    reads: { listLimit: int(env, 'PARLEY_READS_LIMIT') },
     dedup: {
-      windowMs: int(env, 'PARLEY_DEDUP_WINDOW_MS', DEFAULT_DEDUP.windowMs, 0, 86_400_000),
+      windowMs: int(env, 'PARLEY_DEDUP_WINDOW_MS'),
       maxEntries: DEFAULT_DEDUP.maxEntries,
     },
     prefixMap: prefixMap(env.PARLEY_PREFIX_MAP),
