@@ -49,6 +49,7 @@ background:var(--parley-accent);color:var(--parley-accent-text);box-shadow:0 2px
 .composer{display:flex;gap:8px;align-items:flex-end;padding:10px 12px;border-top:1px solid var(--parley-border)}
 .composer textarea{flex:1;resize:none;min-height:40px;max-height:140px;padding:9px 12px;border:1px solid var(--parley-border);
 border-radius:10px;background:var(--parley-bg);color:var(--parley-fg);font:inherit;field-sizing:content}
+.composer textarea:focus-visible{outline-width:2px}
 .composer textarea::placeholder{color:var(--parley-muted);opacity:1}
 .panel .send{border:0;border-radius:10px;padding:0 16px;height:40px;background:var(--parley-accent);color:var(--parley-accent-text);font-weight:600}
 .conversation{all:unset;box-sizing:border-box;display:grid;grid-template-columns:1fr auto;gap:2px 8px;width:100%;padding:12px 16px;
