@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ParleyError, RELAY_REASONS, errorFromFrame, isParleyError } from './errors.js';
+import {
+  ParleyError,
+  RELAY_REASONS,
+  errorFromFrame,
+  headersLeftEscaped,
+  isParleyError,
+  unescapeHeaderValue,
+} from './errors.js';
 
 describe('ParleyError', () => {
   it('is an Error with a reason, a name and an optional cause', () => {
@@ -46,6 +53,33 @@ describe('errorFromFrame', () => {
       message: 'broker says no',
     });
     expect(errorFromFrame({ 'parley-reason': 'brand-new' }, '').reason).toBe('unknown');
+  });
+});
+
+describe('ERROR frames before CONNECTED (header values still escaped)', () => {
+  it('unescapes header values that stompjs left escaped', () => {
+    const error = errorFromFrame(
+      { message: 'invalid token\\c jwt malformed', 'parley-reason': 'token-invalid' },
+      '',
+      { escaped: true },
+    );
+    expect(error.message).toBe('invalid token: jwt malformed');
+    expect(error.headers.message).toBe('invalid token: jwt malformed');
+    expect(error.reason).toBe('token-invalid');
+  });
+
+  it('does not unescape twice what stompjs already unescaped', () => {
+    expect(errorFromFrame({ message: 'a\\cb' }, '').message).toBe('a\\cb');
+  });
+
+  it('undoes every STOMP 1.2 escape, a backslash pair first', () => {
+    expect(unescapeHeaderValue('a\\cb\\nc\\rd\\\\ce')).toBe('a:b\nc\rd\\ce');
+  });
+
+  it('reads stompjs’s flag: escaped until a 1.2 CONNECTED', () => {
+    expect(headersLeftEscaped({})).toBe(true);
+    expect(headersLeftEscaped({ escapeHeaderValues: false })).toBe(true);
+    expect(headersLeftEscaped({ escapeHeaderValues: true })).toBe(false);
   });
 });
 

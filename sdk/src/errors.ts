@@ -130,13 +130,38 @@ export function isParleyError(value: unknown, reason?: ParleyReason): value is P
 
 const relayReasons: ReadonlySet<string> = new Set(RELAY_REASONS);
 
+const ESCAPES: Readonly<Record<string, string>> = { '\\': '\\', c: ':', n: '\n', r: '\r' };
+
+/** Undoes STOMP 1.2 header-value escapes (`\\`, `\c`, `\n`, `\r`). @internal */
+export function unescapeHeaderValue(value: string): string {
+  return value.replace(/\\([\\cnr])/g, (_, c: string) => ESCAPES[c] ?? c);
+}
+
 /**
- * Builds the error for an ERROR frame: `parley-reason` gives the reason, `message` (or the body)
- * the text.
+ * Whether stompjs left a frame's header values escaped: it unescapes only once a STOMP 1.2
+ * CONNECTED has arrived, so an ERROR that refuses CONNECT comes through raw
+ * (`invalid token\c …`). Reads stompjs's runtime flag `escapeHeaderValues`.
  *
  * @internal
  */
-export function errorFromFrame(headers: Record<string, string>, body: string): ParleyError {
+export function headersLeftEscaped(frame: object): boolean {
+  return (frame as { escapeHeaderValues?: unknown }).escapeHeaderValues !== true;
+}
+
+/**
+ * Builds the error for an ERROR frame: `parley-reason` gives the reason, `message` (or the body)
+ * the text. With `escaped`, header values are unescaped first (see {@link headersLeftEscaped}).
+ *
+ * @internal
+ */
+export function errorFromFrame(
+  raw: Record<string, string>,
+  body: string,
+  options: { escaped?: boolean } = {},
+): ParleyError {
+  const headers = options.escaped
+    ? Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, unescapeHeaderValue(v)]))
+    : raw;
   const wire = headers['parley-reason'];
   const reason: ParleyReason =
     wire !== undefined && relayReasons.has(wire) ? (wire as RelayReason) : 'unknown';

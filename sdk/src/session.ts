@@ -1,6 +1,6 @@
 import { Client } from '@stomp/stompjs';
 import type { IFrame, IStompSocket } from '@stomp/stompjs';
-import { ParleyError, errorFromFrame } from './errors.js';
+import { ParleyError, errorFromFrame, headersLeftEscaped } from './errors.js';
 import { LinkWatchdog, incomingPeriod, tickerStrategy } from './heartbeat.js';
 import type { OutboundMessage } from './message.js';
 import type { OutboxSender, SendResult } from './outbox.js';
@@ -247,7 +247,9 @@ export class Session implements SubscriptionTarget, OutboxSender {
 
   #onStompError(frame: IFrame): void {
     if (this.#finished) return;
-    const error = errorFromFrame(frame.headers, frame.body);
+    const error = errorFromFrame(frame.headers, frame.body, {
+      escaped: headersLeftEscaped(frame),
+    });
     const receiptId = frame.headers['receipt-id'];
     const pending = receiptId === undefined ? undefined : this.#receipts.get(receiptId);
     if (receiptId !== undefined) this.#receipts.delete(receiptId);
