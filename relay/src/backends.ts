@@ -9,6 +9,7 @@ import { RedisPresenceStore } from './presence/redis-presence-store.js';
 import { MemoryReadStore } from './reads/memory-read-store.js';
 import type { ReadStore } from './reads/read-store.js';
 import { RedisReadStore } from './reads/redis-read-store.js';
+import { RedisMetrics } from './http/ops-metrics.js';
 
 /** The shared state behind a relay: where messages fan out and where presence lives. */
 export interface Backends {
@@ -18,6 +19,8 @@ export interface Backends {
   readStore: ReadStore;
   /** For the start-up log. */
   description: string;
+  /** Redis PING round trips (`/metrics`); absent with the embedded broker. */
+  redisMetrics?: RedisMetrics;
 }
 
 /**
@@ -35,7 +38,9 @@ export async function createBackends(config: Config, log: Logger): Promise<Backe
     };
   }
   const url = config.redisCluster ? config.redisUrls : config.redisUrls[0]!;
+  const redisMetrics = new RedisMetrics();
   const broker = await RedisBroker.connect({
+    onPing: redisMetrics.observePing,
     url,
     cluster: config.redisCluster,
     retention: config.history,
@@ -58,7 +63,13 @@ export async function createBackends(config: Config, log: Logger): Promise<Backe
     const kind = config.redisCluster
       ? `Redis Cluster (${config.redisUrls.length} root nodes)`
       : 'Redis';
-    return { broker, presenceStore, readStore, description: `${kind} broker, presence and reads` };
+    return {
+      broker,
+      presenceStore,
+      readStore,
+      redisMetrics,
+      description: `${kind} broker, presence and reads`,
+    };
   } catch (err) {
     await broker.close();
     throw err;

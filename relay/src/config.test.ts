@@ -45,6 +45,7 @@ describe('loadConfig: defaults', () => {
       production: false,
       allowWsFallback: false,
       logLevel: 'info',
+      drainMs: 10_000,
       limits: {
         maxFrameSize: 65536,
         maxHeaders: 64,
@@ -158,6 +159,7 @@ describe('loadConfig: defaults', () => {
       production: true,
       allowWsFallback: true,
       logLevel: 'debug',
+      drainMs: 10_000,
       limits: {
         maxFrameSize: 2048,
         maxHeaders: 16,
@@ -251,6 +253,7 @@ describe('loadConfig: numeric variables', () => {
     ['PARLEY_MAX_CONNECTIONS_PER_IP', 500, 0, 10_000_000],
     ['PARLEY_CONNECT_RATE_PER_IP', 50, 0, 1_000_000],
     ['PARLEY_CONNECT_BURST_PER_IP', 200, 1, 10_000_000],
+    ['PARLEY_DRAIN_MS', 10_000, 0, 600_000],
   ];
   const field = (cfg: ReturnType<typeof loadConfig>, name: string): number => {
     switch (name) {
@@ -306,6 +309,8 @@ describe('loadConfig: numeric variables', () => {
         return cfg.connections.ratePerAddress;
       case 'PARLEY_CONNECT_BURST_PER_IP':
         return cfg.connections.burstPerAddress;
+      case 'PARLEY_DRAIN_MS':
+        return cfg.drainMs;
 
       default:
         throw new Error(`no field for ${name}`);

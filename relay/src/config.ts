@@ -121,6 +121,8 @@ export interface Config {
   production: boolean;
   allowWsFallback: boolean;
   logLevel: string;
+  /** `PARLEY_DRAIN_MS`: SIGTERM ends the sessions evenly over this many ms (lifecycle/drain.ts). */
+  drainMs: number;
   limits: Limits;
   connections: ConnectionLimits;
   /** Guest identity (`POST /api/guest`), off by default: see auth/guest.ts. */
@@ -327,6 +329,7 @@ export function loadConfig(env: Env, opts: { dev?: boolean } = {}): Config {
     production,
     allowWsFallback: env.PARLEY_ALLOW_WS_FALLBACK === '1',
     logLevel,
+    drainMs: int(env, 'PARLEY_DRAIN_MS'),
     limits: {
       maxFrameSize: int(env, 'PARLEY_MAX_FRAME_SIZE'),
       maxHeaders: int(env, 'PARLEY_MAX_HEADERS'),

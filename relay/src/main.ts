@@ -13,6 +13,7 @@ import { createBackends } from './backends.js';
 import type { Backends } from './backends.js';
 import { devModePlan } from './dev-mode.js';
 import { ListenError } from './listen.js';
+import { stopOnSignals } from './lifecycle/signals.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -113,7 +114,15 @@ async function main(argv: string[]): Promise<number> {
       resolve(here, '../../widget/dist'),
     ]))
       files.set(k, v);
-    relay = await startRelay(config, { log, loaded, broker, presenceStore, readStore, files });
+    relay = await startRelay(config, {
+      log,
+      loaded,
+      broker,
+      presenceStore,
+      readStore,
+      files,
+      ...(backends.redisMetrics && { redisMetrics: backends.redisMetrics }),
+    });
   } catch (err) {
     if (!(err instanceof ListenError)) throw err;
     log.fatal({ host: err.host, port: err.port, inUse: err.inUse }, err.message);
@@ -124,17 +133,8 @@ async function main(argv: string[]): Promise<number> {
     `parley relay listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${relay.port}/`,
   );
 
-  await new Promise<void>((done) => {
-    const stop = (signal: string): void => {
-      log.info({ signal, sessions: relay.sessions }, 'shutting down');
-      relay.close().then(done, (err: unknown) => {
-        log.error({ err }, 'error during shutdown');
-        done();
-      });
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
+  // SIGTERM/SIGINT: drain over PARLEY_DRAIN_MS; a second signal ends the rest at once.
+  await stopOnSignals(relay, config.drainMs, log);
   log.info('stopped');
   return 0;
 }

@@ -32,6 +32,11 @@ import { devTokenSigner } from './auth/dev-token.js';
 import { MemoryReadStore } from './reads/memory-read-store.js';
 import type { ReadStore } from './reads/read-store.js';
 import { ReadService } from './reads/read-service.js';
+import { RelayDrain } from './lifecycle/relay-drain.js';
+import { logConnectionEnd } from './log/connection-log.js';
+import { withRequestIds } from './http/request-id.js';
+import { initRefusals, registerOperationsMetrics } from './http/ops-metrics.js';
+import type { RedisMetrics } from './http/ops-metrics.js';
 
 /** What `startRelay` needs besides the config. */
 export interface RelayDeps {
@@ -47,6 +52,8 @@ export interface RelayDeps {
   readStore?: ReadStore;
   /** Static files by URL path (demo page, SDK bundle). */
   files?: Map<string, StaticFile>;
+  /** Redis PING round trips recorded by the broker (backends.ts), shown in `/metrics`. */
+  redisMetrics?: RedisMetrics;
 }
 
 /** A running relay. */
@@ -55,8 +62,15 @@ export interface Relay {
   readonly port: number;
   /** Number of open STOMP sessions. */
   readonly sessions: number;
-  /** Ends every session with an ERROR (server-shutdown), stops listening, closes the broker. */
+  /** Ends every session at once with an ERROR (server-shutdown), stops listening, closes the broker. */
   close(): Promise<void>;
+  /**
+   * Graceful stop (lifecycle/relay-drain.ts): `/readyz` answers 503 and new WebSockets are
+   * refused (503, `Retry-After`) at once; the sessions are ended evenly over `windowMs`, each with
+   * `ERROR server-shutdown` and a `parley-reconnect-after` hint; then it stops listening and
+   * closes the broker. Called again (or `close()`) while draining: the rest end at once.
+   */
+  drain(windowMs: number): Promise<void>;
 }
 
 const SERVER_NAME = 'parley-relay/0.1.0';
@@ -73,7 +87,10 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
         { err, target, subscription },
         subscription ? 'delivery failed' : 'gap fill failed',
       ),
-    onDrop: (target) => deps.log.warn({ target }, 'queue backlog full: message dropped'),
+    onDrop: (target) => {
+      queueDropped++;
+      deps.log.warn({ target }, 'queue backlog full: message dropped');
+    },
     publishTopic: (topic, bytes, binary) => void app.publish(topic, bytes, binary),
     onFastDelivered: (n) => {
       metrics.delivered += n;
@@ -122,6 +139,17 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
   const gate = new ConnectionGate(connections, new AddressSet(connections.trustedProxies));
   let counter = 0;
   let closing = false;
+  /** WebSockets open on /ws (the drain waits for their close after the last ERROR). */
+  let openWs = 0;
+  let queueDropped = 0;
+  initRefusals(metrics.refused);
+  registerOperationsMetrics(metrics.registry, {
+    slowConsumers: () => metrics.errors.get('slow-consumer') ?? 0,
+    queueDropped: () => queueDropped,
+    draining: () => closing,
+    ...(broker.historySize && { historySize: () => broker.historySize!() }),
+  });
+  deps.redisMetrics?.register(metrics.registry, () => broker.ready());
 
   // One STOMP session per connection, whatever carries it (/ws or SockJS).
   const createSession = (transport: Transport): Session => {
@@ -161,6 +189,12 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
       maxPreconnectBytes: connections.maxPreconnectBytes,
       gate,
       onRefused: (reason) => metrics.refuse(reason),
+      draining: () => drain.retryAfter(),
+      onOpened: () => openWs++,
+      onClosed: (session, code) => {
+        openWs--;
+        if (session) logConnectionEnd(deps.log, session, code);
+      },
       maxBackpressure,
       createSession,
     }),
@@ -182,7 +216,9 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
       })
     : undefined;
   registerMetrics(app, metrics);
-  registerHttpApi(app, {
+  // Request ids and one log line per request on the HTTP API (http/request-id.ts).
+  const api = withRequestIds(app, deps.log);
+  registerHttpApi(api, {
     broker,
     presence,
     reads,
@@ -199,7 +235,7 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
     log: deps.log,
   });
   if (config.guest.enabled && config.jwt.secret !== undefined) {
-    registerGuestApi(app, {
+    registerGuestApi(api, {
       guest: config.guest,
       secret: config.jwt.secret,
       ...(config.jwt.issuer !== undefined && { issuer: config.jwt.issuer }),
@@ -223,19 +259,17 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
   backpressure.unref();
   const sweep = setInterval(() => gate.sweep(), 10_000);
   sweep.unref();
-
-  return {
-    port,
-    get sessions() {
-      return sessions.size;
-    },
-    async close() {
-      if (closing) return;
+  const drain = new RelayDrain({
+    live: () => sessions,
+    openSockets: () => openWs,
+    log: deps.log,
+    begin: () => {
       closing = true;
       clearInterval(backpressure);
       clearInterval(sweep);
+    },
+    release: async () => {
       uws.us_listen_socket_close(listenSocket);
-      for (const s of [...sessions]) s.shutdown();
       sockjs?.close();
       await presence
         .close()
@@ -244,6 +278,15 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
       await readStore.close();
       await broker.close();
     },
+  });
+
+  return {
+    port,
+    get sessions() {
+      return sessions.size;
+    },
+    close: () => drain.run(0),
+    drain: (windowMs) => drain.run(windowMs),
   };
 }
 

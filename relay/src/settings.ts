@@ -387,6 +387,15 @@ export const SETTINGS: readonly Setting[] = [
     help: 'Destination rewrites from=to, comma separated (empty string = none)',
     doc: 'Spring-style destination rewrites, applied in order; neither side may be `/parley/`, and none may rewrite into `/` or `/user/`',
   },
+  num(
+    {
+      name: 'PARLEY_DRAIN_MS',
+      section: 'runtime',
+      help: 'On SIGTERM, end the sessions evenly over this many ms (0 = all at once)',
+      doc: 'on `SIGTERM`, sessions end evenly over this many ms (`0` = at once); see [operations.md](operations.md#stopping-a-relay-the-drain)',
+    },
+    { default: 10_000, min: 0, max: 10 * MINUTE },
+  ),
   {
     name: 'PARLEY_ALLOW_WS_FALLBACK',
     section: 'runtime',

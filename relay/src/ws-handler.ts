@@ -23,7 +23,7 @@ export interface SocketData {
 
 /** Why a WebSocket was refused at the upgrade or cut off before login (a metrics label). */
 export type RefusalReason =
-  'origin' | 'subprotocol' | 'per-ip-limit' | 'per-ip-rate' | 'preconnect-too-large';
+  'origin' | 'subprotocol' | 'per-ip-limit' | 'per-ip-rate' | 'preconnect-too-large' | 'draining';
 
 /** Admission at the upgrade; see {@link ConnectionGate}. */
 export interface UpgradeGate {
@@ -58,6 +58,15 @@ export interface WsHandlerOptions {
   onRefused?: (reason: RefusalReason) => void;
   /** Creates the STOMP session for a freshly opened socket. */
   createSession: (transport: Transport, data: SocketData) => Session;
+  /**
+   * While the relay drains (lifecycle/relay-drain.ts): the `Retry-After` seconds of the 503 that
+   * refuses every upgrade; `undefined` when not draining.
+   */
+  draining?: () => number | undefined;
+  /** A socket has opened (counts sockets for the drain). */
+  onOpened?: () => void;
+  /** The socket has closed, with its close code and reason (the connection log). */
+  onClosed?: (session: Session | undefined, code: number, reason: string) => void;
 }
 
 /** Picks the best STOMP sub-protocol the client offered ('' when it offered none). */
@@ -144,6 +153,18 @@ export function wsBehavior(opts: WsHandlerOptions): UWS.WebSocketBehavior<Socket
     idleTimeout: 120,
     sendPingsAutomatically: true,
     upgrade: (res, req, context) => {
+      const retryAfter = opts.draining?.();
+      if (retryAfter !== undefined) {
+        opts.onRefused?.('draining');
+        refuse(
+          res,
+          '503 Service Unavailable',
+          'draining',
+          'this relay is shutting down: connect to another one',
+          retryAfter,
+        );
+        return;
+      }
       const origin = req.getHeader('origin');
       const key = req.getHeader('sec-websocket-key');
       const protocols = req.getHeader('sec-websocket-protocol');
@@ -205,6 +226,7 @@ export function wsBehavior(opts: WsHandlerOptions): UWS.WebSocketBehavior<Socket
         },
       };
       data.session = opts.createSession(transport, data);
+      opts.onOpened?.();
     },
     message: (ws, message, isBinary) => {
       const data = ws.getUserData();
@@ -220,11 +242,12 @@ export function wsBehavior(opts: WsHandlerOptions): UWS.WebSocketBehavior<Socket
       // The ArrayBuffer is only valid during this call; the parser copies what it keeps.
       session.onData(new Uint8Array(message), isBinary);
     },
-    close: (ws) => {
+    close: (ws, code, message) => {
       const data = ws.getUserData();
       data.closed = true;
       if (data.gateKey !== undefined) opts.gate?.release(data.gateKey);
       data.session?.onTransportClosed();
+      opts.onClosed?.(data.session, code, Buffer.from(message).toString());
     },
   };
 }

@@ -126,6 +126,11 @@ export interface Broker {
   /** Whether the broker can currently publish (for `/readyz`). */
   ready(): boolean;
   /**
+   * What history this process holds (for `/metrics`): destinations with a log and the messages
+   * in them. Brokers that keep history elsewhere (Redis) omit it.
+   */
+  historySize?(): { destinations: number; messages: number };
+  /**
    * Called after the broker's live feed was lost and is back (every subscription restored);
    * messages published meanwhile were not delivered and must be read from history.
    * Returns a function that removes the listener. Brokers that cannot lose their feed omit it.

@@ -109,6 +109,12 @@ export class MemoryBroker implements Broker {
     return !this.closed;
   }
 
+  historySize(): { destinations: number; messages: number } {
+    let messages = 0;
+    for (const log of this.logs.values()) messages += log.messages.length;
+    return { destinations: this.logs.size, messages };
+  }
+
   close(): Promise<void> {
     this.closed = true;
     this.listeners.clear();

@@ -71,6 +71,8 @@ export interface RedisBrokerOptions {
   commandTimeoutMs?: number;
   /** Liveness probe: a PING every this many ms; no answer within it means not ready. Default 1000. */
   probeMs?: number;
+  /** Called with the round-trip time (s) of every liveness PING that was answered (`/metrics`). */
+  onPing?: (seconds: number) => void;
   /**
    * `/queue/` destinations: how long a message a relay holds unacknowledged may go without a
    * sign of life from that relay before another relay takes it over (default 30 s). Live relays
@@ -256,7 +258,7 @@ export class RedisBroker implements Broker {
       ? await cluster(urls, events, connectTimeoutMs)
       : await standalone(urls[0]!, events, connectTimeoutMs);
     broker.up = broker.transport.ready();
-    broker.startProbe(options.probeMs ?? 1000);
+    broker.startProbe(options.probeMs ?? 1000, options.onPing);
     return broker;
   }
 
@@ -422,7 +424,7 @@ export class RedisBroker implements Broker {
   }
 
   /** PINGs every `everyMs`; no answer within the same time marks the broker not ready. */
-  private startProbe(everyMs: number): void {
+  private startProbe(everyMs: number, onPing?: (seconds: number) => void): void {
     let inFlight = false;
     this.probe = setInterval(() => {
       if (inFlight || this.closed || !this.transport.ready()) return;
@@ -433,9 +435,13 @@ export class RedisBroker implements Broker {
         this.stalled = true;
         this.log('warn', 'Redis does not answer; the broker is not ready', { waitedMs: everyMs });
       }, everyMs);
+      const sent = performance.now();
       this.transport
         .ping()
-        .catch(() => undefined)
+        .then(
+          () => onPing?.((performance.now() - sent) / 1000),
+          () => undefined,
+        )
         .finally(() => {
           answered = true;
           inFlight = false;

@@ -39,6 +39,7 @@ import { chatSend } from './chat-send.js';
 import { replyHeaders, replySubscription } from './request-reply.js';
 import type { RelayMetrics } from '../http/metrics.js';
 import { PRESENCE_KIND, isPresenceEvent } from '../presence/presence-service.js';
+import { Traffic } from '../log/traffic.js';
 
 /** Everything a session needs from the relay, injected. @internal */
 export interface SessionContext {
@@ -78,6 +79,10 @@ const EMPTY = new Uint8Array();
 export class Session implements MessageSink {
   state: SessionState = 'awaiting-connect';
   principal?: Principal;
+  /** Frames and bytes in and out, for the connection's closing log line (log/connection-log.ts). */
+  readonly traffic = new Traffic();
+  /** Why the relay ended the session (an ERROR's reason, or `disconnect`); unset if the peer closed. */
+  endReason?: string;
   version = '1.2';
   private readonly parser: StompParser;
   private readonly subs: SessionSubscriptions;
@@ -143,6 +148,7 @@ export class Session implements MessageSink {
     if (this.state === 'closed') return;
     this.lastReceived = Date.now();
     this.lastBinary = binary;
+    this.traffic.bytesIn += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
     try {
       this.parser.push(chunk);
     } catch (err) {
@@ -159,9 +165,19 @@ export class Session implements MessageSink {
     this.cleanup();
   }
 
-  /** Ends the session from the server side (shutdown). */
-  shutdown(): void {
-    this.fail(new StompError(REASONS.shutdown, 'relay is shutting down'), undefined, 1001);
+  /**
+   * Ends the session from the server side (shutdown). `reconnectAfterMs` goes in the ERROR's
+   * `parley-reconnect-after` header: the bound of the client's random reconnect delay.
+   */
+  shutdown(reconnectAfterMs?: number): void {
+    const hint: Array<[string, string]> =
+      reconnectAfterMs === undefined ? [] : [['parley-reconnect-after', String(reconnectAfterMs)]];
+    this.fail(new StompError(REASONS.shutdown, 'relay is shutting down', hint), undefined, 1001);
+  }
+
+  /** Nothing received is still being handled (the drain waits for this; lifecycle/drain.ts). */
+  get idle(): boolean {
+    return !this.busy && this.queue.length === 0;
   }
 
   deliver(message: BrokerMessage, local: LocalSubscription, redelivered = false): void {
@@ -265,6 +281,7 @@ export class Session implements MessageSink {
       }
     }
     if (this.lastBinary) (this.binaryFrames ??= new WeakSet()).add(frame);
+    this.traffic.framesIn++;
     this.queue.push(frame);
   }
 
@@ -534,6 +551,8 @@ export class Session implements MessageSink {
   private write(data: Uint8Array | string, binary = false): void {
     if (this.state === 'closed') return;
     this.lastSent = Date.now();
+    if (typeof data !== 'string') this.traffic.framesOut++;
+    this.traffic.bytesOut += data.length;
     this.transport.send(data, binary);
     const buffered = this.transport.bufferedAmount();
     if (buffered > this.ctx.limits.maxBufferedBytes && this.state === 'connected') {
@@ -573,6 +592,9 @@ export class Session implements MessageSink {
     );
     this.ctx.metrics?.error(err.reason);
     this.state = 'closed';
+    this.endReason = err.reason;
+    this.traffic.framesOut++;
+    this.traffic.bytesOut += bytes.length;
     this.transport.send(bytes, false);
     this.cleanup();
     this.transport.close(code, err.reason);
@@ -581,6 +603,7 @@ export class Session implements MessageSink {
   private end(code: number, reason: string): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    this.endReason = reason;
     this.cleanup();
     this.transport.close(code, reason);
   }

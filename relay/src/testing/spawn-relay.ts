@@ -19,6 +19,10 @@ export interface RelayProcess {
   stop(): Promise<number | null>;
   /** Sends SIGKILL and waits for exit. */
   kill(): Promise<void>;
+  /** Sends `signal` and returns at once (a drain takes its time: await {@link exited}). */
+  signal(signal: NodeJS.Signals): void;
+  /** Resolves with the exit code once the process has exited. */
+  exited(): Promise<number | null>;
 }
 
 export interface SpawnRelayOptions {
@@ -107,6 +111,10 @@ export function spawnRelay(options: SpawnRelayOptions = {}): Promise<RelayProces
           if (child.exitCode === null) child.kill('SIGKILL');
           await exited;
         },
+        signal: (signal) => {
+          if (child.exitCode === null) child.kill(signal);
+        },
+        exited: () => exited,
       });
     };
     child.stdout.on('data', onData);
