@@ -2,7 +2,7 @@
 // the block with `<!-- example: examples/x/y.mjs -->` (the block is the whole file, verbatim) or
 // `<!-- excerpt: examples/x/y.mjs -->` (the block's lines appear, in order and together, in the
 // file). This checks every marked block, and that getting-started.md has no unmarked code.
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 const root = new URL('../../', import.meta.url);
@@ -40,4 +40,50 @@ describe('code blocks in the docs', () => {
     const all = [...text.matchAll(/```(js|ts|mjs|javascript|typescript)\n/g)].length;
     expect(all).toBe(blocks('docs/getting-started.md').length);
   });
+});
+
+describe('tables in the docs', () => {
+  const cells = (line) => line.trim().split(/(?<!\\)\|/).length - 2;
+  it.each(docs)('%s: every row has as many cells as its header', (doc) => {
+    const lines = readFileSync(new URL(doc, root), 'utf8').split('\n');
+    let inCode = false;
+    for (let i = 0; i < lines.length; i++) {
+      if (lines[i].startsWith('```')) inCode = !inCode;
+      if (inCode || !/^\|[\s:|-]+\|$/.test(lines[i + 1] ?? '') || !lines[i].startsWith('|')) {
+        continue;
+      }
+      const want = cells(lines[i]);
+      for (let j = i + 1; j < lines.length && lines[j].startsWith('|'); j++) {
+        expect(cells(lines[j]), `${doc}:${j + 1}`).toBe(want);
+      }
+    }
+  });
+});
+
+describe('examples/README.md', () => {
+  const text = readFileSync(new URL('examples/README.md', root), 'utf8');
+  const rows = [...text.matchAll(/^\| \[([\w-]+)\]\(\1\) .*\|([^|]*)\|$/gm)];
+
+  it('lists every example folder', () => {
+    const folders = readdirSync(new URL('examples/', root), { withFileTypes: true })
+      .filter(
+        (d) => d.isDirectory() && existsSync(new URL(`examples/${d.name}/package.json`, root)),
+      )
+      .map((d) => d.name);
+    expect(rows.map(([, name]) => name).sort()).toEqual(folders.sort());
+  });
+
+  it.each(rows.map(([, name, reads]) => [name, reads]))(
+    '%s: the variables listed are the ones its programs read',
+    (name, reads) => {
+      const dir = new URL(`examples/${name}/`, root);
+      const read = new Set();
+      for (const f of readdirSync(dir).filter((f) => /\.m?js$/.test(f) && !f.includes('test'))) {
+        const code = readFileSync(new URL(f, dir), 'utf8');
+        for (const [, v] of code.matchAll(/process\.env\.([A-Z_]+)/g)) read.add(v);
+      }
+      const listed = [...reads.matchAll(/`([A-Z_]+)`/g)].map(([, v]) => v);
+      expect(listed.sort()).toEqual([...read].sort());
+    },
+  );
 });

@@ -226,6 +226,8 @@ export function targets(r: Results): Target[] {
 // Markdown
 
 function table(head: string[], rows: string[][]): string {
+  const bad = rows.find((r) => r.length !== head.length);
+  if (bad) throw new Error(`table row has ${bad.length} cells, header ${head.length}: ${bad[0]}`);
   const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
   return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
 }
@@ -254,6 +256,8 @@ function stepsTable(steps: Step[]): string {
       'p99.9 ms',
       'server CPU',
       'load gen CPU',
+      'kernel (irq)',
+      'other processes',
       'all delivered',
     ],
     steps.map((s) => [
@@ -346,7 +350,7 @@ function roomsSection(list: RoomsResult[], relayBest: number, withLatency: boole
   const relayEff = relay ? efficiency(relay) : NaN;
   const rows = list.map((x) =>
     x.error
-      ? [x.label, `failed: ${x.error}`, ...Array<string>(10).fill('–')]
+      ? [x.label, `failed: ${x.error}`, ...Array<string>(9).fill('–')]
       : [
           x.label,
           fmtRate(x.sat!.best.delivered),
