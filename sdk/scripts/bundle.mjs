@@ -11,6 +11,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 const bundle = await rollup({
   input: `${root}dist/index.js`,
+  // The SockJS fallback loads sockjs-client lazily (sockjs-factory.ts): it must not be in this
+  // bundle. Pages using the prebuilt bundle include sockjs.min.js (a global SockJS) or map the
+  // bare 'sockjs-client' in an import map; bundlers split the dynamic import into a lazy chunk.
+  external: ['sockjs-client'],
   // `browser` picks browser builds where a package has them; stompjs's ESM comes from `exports`.
   plugins: [
     nodeResolve({ exportConditions: ['browser', 'import', 'default'], preferBuiltins: false }),

@@ -8,6 +8,7 @@ import { roomDestination } from './message.js';
 import { Outbox } from './outbox.js';
 import { resolveOptions } from './options.js';
 import type { ResolvedOptions } from './options.js';
+import type { TransportName } from './transport.js';
 import { Room } from './room.js';
 import { initialMachine, transition } from './state.js';
 import type { Effect, Machine, MachineEvent } from './state.js';
@@ -80,6 +81,14 @@ export class ParleyClient {
         ),
       scheduleRefresh: (delay) => this.#scheduleTokenRefresh(delay),
     });
+  }
+
+  /**
+   * The transport of the current (or last) connection: `websocket`, or `sockjs` after a fallback
+   * (see the `transport` option); undefined before the first connection opened.
+   */
+  get transport(): TransportName | undefined {
+    return this.#options.transport.current;
   }
 
   /** The connection state; changes are announced by the `state` event. */
@@ -301,7 +310,12 @@ export class ParleyClient {
         if (typeof this.#options.token === 'function') {
           this.#events.emit('token', { exp: this.#connection.token.exp, inPlace: false });
         }
-        return this.#events.emit('connected', { headers: this.#connection.headers, url });
+        const transport = this.#options.transport.current ?? 'websocket';
+        return this.#events.emit('connected', {
+          headers: this.#connection.headers,
+          url,
+          transport,
+        });
       }
       case 'disconnected':
         return this.#events.emit(

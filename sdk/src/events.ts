@@ -1,3 +1,4 @@
+import type { TransportName } from './transport.js';
 import type { ParleyError, ParleyReason } from './errors.js';
 import type { ChatMessage, ClientState } from './types.js';
 
@@ -15,6 +16,8 @@ export interface ConnectedEvent {
   headers: Readonly<Record<string, string>>;
   /** The relay URL of this connection. */
   url: string;
+  /** What carries it: `websocket`, or `sockjs` after a fallback. */
+  transport: TransportName;
 }
 
 /** Payload of the client's `disconnected` event. */

@@ -10,6 +10,7 @@ export { ParleyError, UnauthorizedError, isParleyError, RELAY_REASONS } from './
 export type { ClientReason, ParleyErrorOptions, ParleyReason, RelayReason } from './errors.js';
 export type { Listener, Unsubscribe } from './emitter.js';
 export { ClientState } from './types.js';
+export type { TransportMode, TransportName } from './transport.js';
 export type {
   ChatMessage,
   ClientOptions,

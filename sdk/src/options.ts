@@ -3,6 +3,9 @@ import { resolveEnvironment } from './environment.js';
 import type { OutboxLimits } from './outbox.js';
 import type { SessionOptions } from './session.js';
 import { resolveFactory } from './socket.js';
+import { loadSockJs, sockjsUrlFor } from './sockjs-factory.js';
+import { WEBSOCKET_OPEN_TIMEOUT_MS, transportFactory } from './transport.js';
+import type { TransportName } from './transport.js';
 import type { ClientOptions, EnvironmentLike, TokenSource } from './types.js';
 
 /** Reconnect settings with every default filled in. @internal */
@@ -24,6 +27,8 @@ export interface ResolvedOptions {
   environment: EnvironmentLike | undefined;
   random: () => number;
   debug: ((message: string) => void) | undefined;
+  /** The transport of the last socket that opened (set by the socket factory). */
+  transport: { current: TransportName | undefined };
 }
 
 function ms(name: string, value: number | undefined, fallback: number): number {
@@ -90,11 +95,33 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
             DEFAULTS.shutdownSpreadMs,
           ),
         };
+  const mode = options.transport ?? 'auto';
+  if (!['auto', 'websocket', 'sockjs'].includes(mode)) {
+    throw new TypeError('@parley/sdk: `transport` must be auto, websocket or sockjs');
+  }
+  const sockjsUrl = options.sockjsUrl;
+  if (sockjsUrl !== undefined && !/^https?:\/\//.test(sockjsUrl)) {
+    throw new TypeError(
+      '@parley/sdk: `sockjsUrl` must be an http(s) URL (e.g. https://host/sockjs)',
+    );
+  }
+  const transport: ResolvedOptions['transport'] = { current: undefined };
+  // With SockJS forced there is no need for a WebSocket constructor (Node 20 without `ws`).
+  const webSocket = mode === 'sockjs' ? undefined : resolveFactory(options.webSocketFactory);
+  const factory = transportFactory({
+    mode,
+    webSocket,
+    sockjsUrl: sockjsUrl !== undefined ? () => sockjsUrl : sockjsUrlFor,
+    loadSockJs: () => loadSockJs(),
+    webSocketOpenTimeoutMs: WEBSOCKET_OPEN_TIMEOUT_MS,
+    opened: (t) => (transport.current = t),
+  });
   return {
     urls: [...urls],
     token,
+    transport,
     session: {
-      factory: resolveFactory(options.webSocketFactory),
+      factory,
       heartbeatMs: ms('heartbeatMs', options.heartbeatMs, DEFAULTS.heartbeatMs),
       heartbeatStrategy: strategy,
       connectTimeoutMs: ms('connectTimeoutMs', options.connectTimeoutMs, DEFAULTS.connectTimeoutMs),

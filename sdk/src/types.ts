@@ -104,6 +104,17 @@ export interface ClientOptions {
    * pass one built on the `ws` package: `(url, p) => new WebSocket(url, p)`.
    */
   webSocketFactory?: WebSocketFactory;
+  /**
+   * `auto` (default): a WebSocket, and when one cannot be opened (refused, blocked, closed before
+   * it opened), SockJS to the same relay — `sockjs-client` is then loaded on demand (a global
+   * `SockJS` from a `<script>` is used when present). `websocket` or `sockjs` force one transport.
+   */
+  transport?: 'auto' | 'websocket' | 'sockjs';
+  /**
+   * The relay's SockJS URL. Default: derived from each `url` (`ws`→`http`, `wss`→`https`, a last
+   * path segment `/ws` → `/sockjs`: `wss://chat.example.com/ws` → `https://chat.example.com/sockjs`).
+   */
+  sockjsUrl?: string;
   /** STOMP heart-beat interval in both directions, in ms; `0` turns heart-beats off. Default 10000. */
   heartbeatMs?: number;
   /** How outgoing heart-beats are timed. Default `auto`. */
