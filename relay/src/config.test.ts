@@ -74,6 +74,14 @@ describe('loadConfig: defaults', () => {
       dedup: { windowMs: 300_000, maxEntries: 100_000 },
       reads: { listLimit: 100 },
       guest: { enabled: false, grants: DEFAULT_GUEST_GRANTS, ttlS: 900, ratePerIp: 20 },
+      sockjs: {
+        enabled: true,
+        testServices: false,
+        cookieNeeded: false,
+        maxSessions: 10_000,
+        heartbeatMs: 25_000,
+        disconnectDelayMs: 5_000,
+      },
       prefixMap: [
         ['/pub/', '/sub/'],
         ['/app/', '/topic/'],
@@ -188,6 +196,14 @@ describe('loadConfig: defaults', () => {
       dedup: { windowMs: 60_000, maxEntries: 100_000 },
       reads: { listLimit: 7 },
       guest: { enabled: false, grants: DEFAULT_GUEST_GRANTS, ttlS: 900, ratePerIp: 20 },
+      sockjs: {
+        enabled: true,
+        testServices: false,
+        cookieNeeded: false,
+        maxSessions: 10_000,
+        heartbeatMs: 25_000,
+        disconnectDelayMs: 5_000,
+      },
       prefixMap: [
         ['/in/', '/out/'],
         ['/a/', '/topic/a/'],
@@ -253,6 +269,9 @@ describe('loadConfig: numeric variables', () => {
     ['PARLEY_MAX_CONNECTIONS_PER_IP', 500, 0, 10_000_000],
     ['PARLEY_CONNECT_RATE_PER_IP', 50, 0, 1_000_000],
     ['PARLEY_CONNECT_BURST_PER_IP', 200, 1, 10_000_000],
+    ['PARLEY_SOCKJS_MAX_SESSIONS', 10_000, 1, 10_000_000],
+    ['PARLEY_SOCKJS_HEARTBEAT_MS', 25_000, 100, 3_600_000],
+    ['PARLEY_SOCKJS_DISCONNECT_DELAY_MS', 5_000, 100, 3_600_000],
     ['PARLEY_DRAIN_MS', 10_000, 0, 600_000],
   ];
   const field = (cfg: ReturnType<typeof loadConfig>, name: string): number => {
@@ -309,6 +328,12 @@ describe('loadConfig: numeric variables', () => {
         return cfg.connections.ratePerAddress;
       case 'PARLEY_CONNECT_BURST_PER_IP':
         return cfg.connections.burstPerAddress;
+      case 'PARLEY_SOCKJS_MAX_SESSIONS':
+        return cfg.sockjs.maxSessions;
+      case 'PARLEY_SOCKJS_HEARTBEAT_MS':
+        return cfg.sockjs.heartbeatMs;
+      case 'PARLEY_SOCKJS_DISCONNECT_DELAY_MS':
+        return cfg.sockjs.disconnectDelayMs;
       case 'PARLEY_DRAIN_MS':
         return cfg.drainMs;
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SECTIONS, SETTINGS, setting } from './settings.js';
 import { ENV_VARS, helpText, loadConfig } from './config.js';
+import { SOCKJS_ENV_VARS, loadSockJsConfig } from './sockjs/config.js';
 
 /** config.ts and every module it imports: the code that reads the relay's configuration. */
 function readers(): string[] {
@@ -55,5 +56,39 @@ describe('SETTINGS', () => {
 
   it('throws for a name that is not in the table', () => {
     expect(() => setting('PARLEY_NOPE')).toThrow(/not in SETTINGS/);
+  });
+});
+
+describe('SockJS rows', () => {
+  it('match SOCKJS_ENV_VARS (name, help, default)', () => {
+    for (const v of SOCKJS_ENV_VARS) {
+      const row = setting(v.name);
+      expect(row.section, v.name).toBe('sockjs');
+      expect(row.help, v.name).toBe(v.help);
+      const shown = row.int ? String(row.int.default) : row.flag?.default ? '1' : '0';
+      expect(shown, v.name).toBe(v.default);
+    }
+    expect(SETTINGS.filter((s) => s.section === 'sockjs')).toHaveLength(SOCKJS_ENV_VARS.length);
+  });
+
+  it('match what loadSockJsConfig applies: defaults and both ends of each range', () => {
+    const cfg = loadSockJsConfig({});
+    expect(cfg.maxSessions).toBe(setting('PARLEY_SOCKJS_MAX_SESSIONS').int!.default);
+    expect(cfg.heartbeatMs).toBe(setting('PARLEY_SOCKJS_HEARTBEAT_MS').int!.default);
+    expect(cfg.disconnectDelayMs).toBe(setting('PARLEY_SOCKJS_DISCONNECT_DELAY_MS').int!.default);
+    expect(cfg.enabled).toBe(setting('PARLEY_SOCKJS').flag!.default);
+    expect(cfg.cookieNeeded).toBe(setting('PARLEY_SOCKJS_COOKIE_NEEDED').flag!.default);
+    expect(cfg.testServices).toBe(setting('PARLEY_SOCKJS_TEST_SERVICES').flag!.default);
+    for (const name of [
+      'PARLEY_SOCKJS_MAX_SESSIONS',
+      'PARLEY_SOCKJS_HEARTBEAT_MS',
+      'PARLEY_SOCKJS_DISCONNECT_DELAY_MS',
+    ]) {
+      const { min, max } = setting(name).int!;
+      expect(() => loadSockJsConfig({ [name]: String(min) }), name).not.toThrow();
+      expect(() => loadSockJsConfig({ [name]: String(max) }), name).not.toThrow();
+      expect(() => loadSockJsConfig({ [name]: String(max + 1) }), name).toThrow();
+      if (min > 0) expect(() => loadSockJsConfig({ [name]: String(min - 1) }), name).toThrow();
+    }
   });
 });

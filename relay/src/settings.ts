@@ -430,6 +430,49 @@ export const SETTINGS: readonly Setting[] = [
     values: '0–1000000',
     help: 'Guest tokens per minute per client address, 0 = off; 20 when unset',
   },
+  // SockJS (read by sockjs/config.ts; settings.test.ts checks its SOCKJS_ENV_VARS against these).
+  {
+    name: 'PARLEY_SOCKJS',
+    section: 'sockjs',
+    flag: { default: true },
+    help: 'Serve SockJS at /sockjs (0 turns it off)',
+  },
+  num(
+    {
+      name: 'PARLEY_SOCKJS_MAX_SESSIONS',
+      section: 'sockjs',
+      help: 'SockJS sessions open at once (each also counts against the per-IP limits)',
+    },
+    { default: 10_000, min: 1, max: 10_000_000 },
+  ),
+  num(
+    {
+      name: 'PARLEY_SOCKJS_HEARTBEAT_MS',
+      section: 'sockjs',
+      help: 'SockJS heart-beat frame period in ms',
+    },
+    { default: 25_000, min: 100, max: 60 * MINUTE },
+  ),
+  num(
+    {
+      name: 'PARLEY_SOCKJS_DISCONNECT_DELAY_MS',
+      section: 'sockjs',
+      help: 'A SockJS session with no receiving request open ends after this many ms',
+    },
+    { default: 5_000, min: 100, max: 60 * MINUTE },
+  ),
+  {
+    name: 'PARLEY_SOCKJS_COOKIE_NEEDED',
+    section: 'sockjs',
+    flag: { default: false },
+    help: 'Set to 1 to set JSESSIONID on SockJS answers (sticky load balancing on that cookie)',
+  },
+  {
+    name: 'PARLEY_SOCKJS_TEST_SERVICES',
+    section: 'sockjs',
+    flag: { default: false },
+    help: 'Set to 1 to serve the SockJS conformance services (echo, close…) under /sockjs-test/',
+  },
   {
     name: 'NODE_ENV',
     section: 'runtime',
