@@ -287,7 +287,10 @@ describe('outbox', () => {
     await client.connect();
     const [ra, rb] = await Promise.all([a, b]);
     expect(rb.offset).toBe(ra.offset + 1);
-    const sends = relay.last.frames.filter((f) => f.command === 'SEND');
+    // Own messages count as read: a read mark follows them (not a message).
+    const sends = relay.last.frames.filter(
+      (f) => f.command === 'SEND' && f.headers['parley-kind'] === undefined,
+    );
     expect(sends.map((f) => f.body)).toEqual(['a', 'b']);
     expect(sends[0]?.headers['parley-client-id']).toBe(a.clientId);
     expect(statuses).toEqual(['a:pending', 'b:pending', 'a:sent', 'b:sent']);
@@ -300,7 +303,9 @@ describe('outbox', () => {
     const p = client.room('lobby').send('x');
     await p;
     const ids = relay.sockets.flatMap((s) =>
-      s.frames.filter((f) => f.command === 'SEND').map((f) => f.headers['parley-client-id']),
+      s.frames
+        .filter((f) => f.command === 'SEND' && f.headers['parley-kind'] === undefined)
+        .map((f) => f.headers['parley-client-id']),
     );
     expect(ids).toEqual([p.clientId]);
   });

@@ -1,10 +1,15 @@
 import { backoffDelay, spreadDelay } from './backoff.js';
+import type { ChannelHost } from './channel.js';
 import { Connection } from './connection.js';
+import { DM_NOTICE_QUEUE, KIND } from './defaults.js';
+import { Dm } from './dm.js';
+import { dmCopy, wireDestination } from './dm-destination.js';
+import { parseDmNotice } from './dm-notice.js';
 import type { HistoryPage } from './history.js';
 import { TypedEmitter } from './emitter.js';
 import type { Listener, Unsubscribe } from './emitter.js';
 import { ParleyError } from './errors.js';
-import { roomDestination } from './message.js';
+import { roomDestination, toChatMessage } from './message.js';
 import { Outbox } from './outbox.js';
 import { resolveOptions } from './options.js';
 import type { ResolvedOptions } from './options.js';
@@ -31,6 +36,11 @@ export class ParleyClient {
   readonly #options: ResolvedOptions;
   readonly #events = new TypedEmitter<ClientEvents>();
   readonly #rooms = new Map<string, Room>();
+  readonly #dms = new Map<string, Dm>();
+  /** Room or conversation id by destination (labels resync pages). */
+  readonly #labels = new Map<string, string>();
+  #host: ChannelHost | undefined;
+  #dmNotices: (() => void) | undefined;
   readonly #subscriptions: SubscriptionRegistry;
   readonly #outbox: Outbox;
   readonly #connection: Connection;
@@ -116,7 +126,21 @@ export class ParleyClient {
    * @returns a function that removes the listener
    */
   on<K extends keyof ClientEvents>(event: K, listener: Listener<ClientEvents[K]>): Unsubscribe {
-    return this.#events.on(event, listener);
+    const off = this.#events.on(event, listener);
+    if (event !== 'dm') return off;
+    this.#watchDms();
+    return () => {
+      off();
+      this.#watchDms();
+    };
+  }
+
+  /**
+   * The local user's id as the relay knows it (the token's `sub`, from CONNECTED's
+   * `user-name`); undefined until the first connection.
+   */
+  get userId(): string | undefined {
+    return this.#connection.userId;
   }
 
   /**
@@ -172,20 +196,72 @@ export class ParleyClient {
     if (this.#disposed) throw this.#disposedError();
     let room = this.#rooms.get(id);
     if (!room) {
-      room = new Room(id, roomDestination(id), {
-        subscribe: (destination, hooks) => this.#subscriptions.add(destination, hooks),
-        send: (destination, message) => {
-          const sent = this.#outbox.add(destination, message);
-          if (this.#machine.state === ClientState.Failed && this.#lastError) {
-            this.#outbox.failAll(this.#lastError);
-          }
-          return sent;
-        },
-        rejected: (destination, error) => this.#outbox.rejected(destination, error),
-      });
+      room = new Room(id, roomDestination(id), this.#channelHost());
       this.#rooms.set(id, room);
+      this.#labels.set(room.destination, id);
     }
     return room;
+  }
+
+  /**
+   * The direct conversation with user `userId` (the local user's copy,
+   * `/user/queue/dm.<userId>`). The same id always gives the same `Dm`.
+   *
+   * @throws ParleyError with reason `invalid-argument` if `userId` is empty, `.` or `..`, or
+   *   contains `/` or control characters, or `disposed` after `dispose()`
+   */
+  dm(userId: string): Dm {
+    if (this.#disposed) throw this.#disposedError();
+    let dm = this.#dms.get(userId);
+    if (!dm) {
+      dm = new Dm(userId, dmCopy(userId), this.#channelHost());
+      this.#dms.set(userId, dm);
+      this.#labels.set(dm.destination, userId);
+    }
+    return dm;
+  }
+
+  #channelHost(): ChannelHost {
+    this.#host ??= {
+      subscribe: (destination, hooks) => this.#subscriptions.add(destination, hooks),
+      refresh: (destination) => this.#subscriptions.refresh(destination),
+      send: (destination, message) => {
+        const sent = this.#outbox.add(destination, message);
+        if (this.#machine.state === ClientState.Failed && this.#lastError) {
+          this.#outbox.failAll(this.#lastError);
+        }
+        return sent;
+      },
+      rejected: (destination, error) => this.#outbox.rejected(destination, error),
+      publish: (destination, headers) => this.#connection.publish(destination, headers),
+      mark: (destination, message) => this.#connection.send(destination, message),
+      history: (destination, label, query) => this.#connection.history(destination, label, query),
+      reads: (destination) => this.#connection.reads(destination),
+      userId: () => this.#connection.userId,
+    };
+    return this.#host;
+  }
+
+  /** Listens for new-conversation notices while the client has a `dm` listener. */
+  #watchDms(): void {
+    const wanted = this.#events.listenerCount('dm') > 0 && !this.#disposed;
+    if (wanted && !this.#dmNotices) {
+      this.#dmNotices = this.#subscriptions.add(DM_NOTICE_QUEUE, {
+        resumable: false,
+        decode: (frame) => toChatMessage('', frame),
+        message: () => undefined,
+        resync: () => undefined,
+        refused: (error) => this.#events.emit('error', error),
+        event: (kind, frame) => {
+          const notice = kind === KIND.dm ? parseDmNotice(frame.body) : undefined;
+          if (notice) this.#events.emit('dm', notice);
+        },
+      });
+    } else if (!wanted && this.#dmNotices) {
+      const release = this.#dmNotices;
+      this.#dmNotices = undefined;
+      release();
+    }
   }
 
   #dispatch(event: MachineEvent): void {
@@ -244,7 +320,13 @@ export class ParleyClient {
       }
       case 'flush-outbox': {
         const session = this.#connection.session;
-        if (session) this.#outbox.attach(session);
+        // Messages for one's own copy of a conversation are written to the peer's copy.
+        if (session) {
+          this.#outbox.attach({
+            send: (destination, message) =>
+              session.send(wireDestination(destination, this.#connection.userId), message),
+          });
+        }
         return;
       }
       case 'fail-outbox':
@@ -354,8 +436,7 @@ export class ParleyClient {
   }
 
   #latestHistory(destination: string): Promise<HistoryPage> {
-    const room = [...this.#rooms.values()].find((r) => r.destination === destination);
-    return this.#connection.latestHistory(destination, room?.id ?? '');
+    return this.#connection.latestHistory(destination, this.#labels.get(destination) ?? '');
   }
 }
 

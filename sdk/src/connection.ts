@@ -1,8 +1,20 @@
 import { classifyClose } from './close-kind.js';
-import { DEFAULTS, TOKEN_DESTINATION } from './defaults.js';
+import {
+  DEFAULTS,
+  HISTORY_DESTINATION,
+  HISTORY_REPLY_QUEUE,
+  READS_DESTINATION,
+  READS_REPLY_QUEUE,
+  TOKEN_DESTINATION,
+} from './defaults.js';
 import { ParleyError } from './errors.js';
-import { HistoryRequests, parseHistoryPage } from './history.js';
-import type { HistoryPage } from './history.js';
+import { historyHeaders, parseHistoryPage } from './history.js';
+import type { HistoryPage, HistoryQuery } from './history.js';
+import type { OutboundMessage } from './message.js';
+import type { SendResult } from './outbox.js';
+import { parseReads } from './reads.js';
+import type { ReadsReply } from './reads.js';
+import { Requests, notConnected } from './requests.js';
 import type { ResolvedOptions } from './options.js';
 import { Session } from './session.js';
 import type { MachineEvent } from './state.js';
@@ -41,7 +53,8 @@ export class Connection {
   /** Bumped whenever a session or attempt is replaced. */
   #generation = 0;
   #session: Session | undefined;
-  #history: HistoryRequests | undefined;
+  #history: Requests | undefined;
+  #reads: Requests | undefined;
   #headers: Record<string, string> = {};
   #urlIndex = 0;
   #closing = new Set<Promise<void>>();
@@ -156,12 +169,49 @@ export class Connection {
     if (session.checkLink()) this.#checkingLink = false;
   }
 
-  /** The newest page of `destination`'s history, over the live connection. */
-  async latestHistory(destination: string, room: string): Promise<HistoryPage> {
+  /** The user id the relay knows this client as (CONNECTED's `user-name`), once connected. */
+  get userId(): string | undefined {
+    return this.#headers['user-name'];
+  }
+
+  /** A page of `destination`'s history (messages labelled `room`), over the live connection. */
+  async history(destination: string, room: string, query: HistoryQuery): Promise<HistoryPage> {
     const history = this.#history;
-    if (!history) throw new ParleyError('not-connected', 'not connected');
-    const json = await history.latest(destination, DEFAULTS.resyncPageSize);
-    return parseHistoryPage(room, json);
+    if (!history) throw notConnected();
+    const reply = await history.ask(HISTORY_DESTINATION, historyHeaders(destination, query));
+    return parseHistoryPage(room, reply.body);
+  }
+
+  /** The newest page of `destination`'s history, over the live connection. */
+  latestHistory(destination: string, room: string): Promise<HistoryPage> {
+    return this.history(destination, room, { limit: DEFAULTS.resyncPageSize });
+  }
+
+  /** The read positions of `destination` (`/parley/reads`), over the live connection. */
+  async reads(destination: string): Promise<ReadsReply> {
+    const reads = this.#reads;
+    if (!reads) throw notConnected();
+    const reply = await reads.ask(READS_DESTINATION, { 'parley-target': destination });
+    return parseReads(reply.body);
+  }
+
+  /** Sends a frame without a receipt (typing); false when not connected. */
+  publish(destination: string, headers: Record<string, string>): boolean {
+    const session = this.#session;
+    if (!session?.connected) return false;
+    try {
+      session.publish(destination, headers);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Sends a frame with a receipt outside the outbox (read marks); never rejects. */
+  send(destination: string, message: OutboundMessage): Promise<SendResult> {
+    const session = this.#session;
+    if (!session) return Promise.resolve({ ok: false, refused: false, error: notConnected() });
+    return session.send(destination, message);
   }
 
   #start(generation: number, token: string): void {
@@ -172,10 +222,12 @@ export class Connection {
       connected: (headers) => {
         if (generation !== this.#generation) return;
         this.#headers = headers;
-        this.#history = new HistoryRequests({
-          subscribe: (destination, handler) => session.subscribe(destination, handler),
-          publish: (destination, headers) => session.publish(destination, headers),
-        });
+        const transport = {
+          subscribe: session.subscribe.bind(session),
+          publish: session.publish.bind(session),
+        };
+        this.#history = new Requests(transport, HISTORY_REPLY_QUEUE, 'h');
+        this.#reads = new Requests(transport, READS_REPLY_QUEUE, 'r');
         this.#hooks.dispatch({ type: 'opened' });
       },
       error: (error) => {
@@ -206,8 +258,10 @@ export class Connection {
   }
 
   #detach(cause: ParleyError | undefined): void {
-    this.#history?.close(cause ?? new ParleyError('connection-closed', 'the connection ended'));
-    this.#history = undefined;
+    const error = cause ?? new ParleyError('connection-closed', 'the connection ended');
+    this.#history?.close(error);
+    this.#reads?.close(error);
+    this.#history = this.#reads = undefined;
     this.#hooks.detached();
   }
 }

@@ -35,6 +35,16 @@ export const DEFAULTS = {
   tokenRefreshFloorMs: 1000,
   /** A refresh whose provider call failed is tried again after this long. */
   tokenRefreshRetryMs: 5000,
+  /** At most one typing signal per this long while the user types. */
+  typingThrottleMs: 2500,
+  /** The local user counts as stopped after this long without a `typing()` call. */
+  typingIdleMs: 5000,
+  /** Someone else counts as stopped this long after their last typing signal. */
+  typingExpiryMs: 6000,
+  /** Messages per `history()` page when no `limit` is given. */
+  historyPageSize: 50,
+  /** The relay's largest history page. */
+  historyMaxPageSize: 500,
 } as const;
 
 /** Relay destination that swaps the session's token in place. @internal */
@@ -43,3 +53,25 @@ export const TOKEN_DESTINATION = '/parley/token';
 export const HISTORY_DESTINATION = '/parley/history';
 /** The SDK's own reply queue for history pages. @internal */
 export const HISTORY_REPLY_QUEUE = '/user/queue/parley-history';
+/** Relay destination that answers read-position requests. @internal */
+export const READS_DESTINATION = '/parley/reads';
+/** The SDK's own reply queue for read positions. @internal */
+export const READS_REPLY_QUEUE = '/user/queue/parley-reads';
+/** Where the relay announces new conversations to a user. @internal */
+export const DM_NOTICE_QUEUE = '/user/queue/parley-dm';
+/** Header naming a message's kind (`message`, `typing`, `read`, `presence`, `dm`). @internal */
+export const KIND_HEADER = 'parley-kind';
+/** Header of a read mark and of read events: the offset read up to. @internal */
+export const READ_OFFSET_HEADER = 'parley-read-offset';
+/** Header of read events: the relay timestamp of the last message read. @internal */
+export const READ_TIMESTAMP_HEADER = 'parley-read-timestamp';
+/** SUBSCRIBE header that makes the subscriber present in a room. @internal */
+export const PRESENCE_HEADER = 'parley-presence';
+/** The `parley-kind` values the SDK handles. @internal */
+export const KIND = {
+  message: 'message',
+  typing: 'typing',
+  read: 'read',
+  presence: 'presence',
+  dm: 'dm',
+} as const;

@@ -124,6 +124,11 @@ export interface ClientEvents {
   outbox: OutgoingMessage;
   /** Something went wrong: an ERROR frame from the relay, a failed token fetch, a lost socket. */
   error: ParleyError;
+  /**
+   * Someone wrote to the local user (a new-conversation notice). The client listens for these
+   * while it has a `dm` listener.
+   */
+  dm: DmNotice;
 }
 
 /** Payload of a room's `resync` event. */
@@ -134,23 +139,137 @@ export interface ResyncEvent {
   epoch: string;
 }
 
-/** The events of a {@link Room}, by name, with their payloads. */
-export interface RoomEvents {
+/** A user as presence, typing and read events name them (from the relay's stamps). */
+export interface Member {
+  /** The user id (the token's `sub`). */
+  readonly id: string;
+  /** The token's `name` claim, when it has one. */
+  readonly name?: string;
+}
+
+/** Payload of the `typing` event: who is typing now (never the local user). */
+export interface TypingEvent {
+  /** Everyone typing, in the order they started; empty when the last one stopped. */
+  users: readonly Member[];
+}
+
+/**
+ * Payload of a room's `presence` event, as the relay words it: the member list (on every
+ * subscribe, including after a reconnect), then one event per change.
+ */
+export type PresenceEvent =
+  { type: 'members'; members: readonly Member[] } | { type: 'join' | 'leave'; user: Member };
+
+/** Payload of a room's `members` event: the whole member set after a change. */
+export interface MembersEvent {
+  /** Everyone present, the local user included. */
+  members: readonly Member[];
+}
+
+/** How far one user has read a room. */
+export interface ReadPosition {
+  /** Offsets up to this one are read. */
+  offset: number;
+  /** When the position last moved (ms since 1970; for live events, when it arrived). */
+  at: number;
+  /** The relay timestamp of the message at `offset` (ms since 1970), when known. */
+  timestamp?: number;
+}
+
+/** Payload of a room's `read` event: someone's read position moved. */
+export interface ReadEvent extends ReadPosition {
+  /** Who read (the local user too, from any of their tabs). */
+  user: Member;
+}
+
+/**
+ * Payload of a conversation's `read` event: the peer has read your messages up to `timestamp`
+ * (compare with `ChatMessage.timestamp`; `dm.isReadByPeer(m)` does).
+ */
+export interface PeerReadEvent {
+  /** The peer. */
+  user: Member;
+  /** The relay timestamp of the last message they read (ms since 1970). */
+  timestamp: number;
+}
+
+/** Payload of the `unread` event. */
+export interface UnreadEvent {
+  /** Messages after my read position: `newest − readOffset`, never negative. */
+  count: number;
+  /** The newest offset seen or reported by the relay. */
+  newest: number;
+  /** My read position. */
+  readOffset: number;
+}
+
+/** Which page `history()` reads. */
+export interface HistoryOptions {
+  /** Only messages with offsets below this (pass the oldest offset you have); default: the newest. */
+  before?: number;
+  /** At most this many messages, 1–500. Default 50. */
+  limit?: number;
+}
+
+/** What `history()` resolves with. */
+export interface HistoryResult {
+  /** The page, oldest first. */
+  messages: ChatMessage[];
+  /** Older messages are still kept: ask again with `before: messages[0].offset`. */
+  hasMore: boolean;
+}
+
+/** Payload of the client's `dm` event: someone wrote to the local user. */
+export interface DmNotice {
+  /** Who wrote: open the conversation with `client.dm(from)`. */
+  from: string;
+  /** Their name, when their token has one. */
+  name?: string;
+  /** The local user's copy of the conversation (`/user/queue/dm.<from>`). */
+  destination: string;
+  /** The message's offset in that copy. */
+  offset: number;
+  /** The relay timestamp of the message (ms since 1970). */
+  timestamp: number;
+}
+
+/** The events rooms and conversations share, by name, with their payloads. */
+export interface ChannelEvents {
   /**
-   * A message arrived in the room (including the client's own), exactly once: resends and
-   * replays the client has already seen are dropped.
+   * A message arrived (including the client's own), exactly once: resends and replays the
+   * client has already seen are dropped.
    */
   message: ChatMessage;
   /**
    * The relay could not replay everything missed while disconnected (history trimmed, epoch
-   * changed, a gap it could not fill): the room's view is stale. The payload is the newest page
-   * of history; later `message` events continue after it.
+   * changed, a gap it could not fill): the view is stale. The payload is the newest page of
+   * history; later `message` events continue after it.
    */
   resync: ResyncEvent;
   /**
-   * The relay refused the room's subscription (`forbidden`, `destination-invalid`…), or a
-   * refreshed token no longer grants it. The room is not subscribed again — no reconnect loop —
-   * until its listeners are all removed and one is added again.
+   * The relay refused the subscription (`forbidden`, `destination-invalid`…), or a refreshed
+   * token no longer grants it. It is not subscribed again — no reconnect loop — until its
+   * listeners are all removed and one is added again.
    */
   error: ParleyError;
+  /** Who is typing changed. */
+  typing: TypingEvent;
+  /** The unread count changed (`unreadCount`). */
+  unread: UnreadEvent;
+}
+
+/** The events of a {@link Room}, by name, with their payloads. */
+export interface RoomEvents extends ChannelEvents {
+  /** Someone's read position moved (see `room.reads()`). */
+  read: ReadEvent;
+  /** A presence event as the relay sent it (member list, join, leave). */
+  presence: PresenceEvent;
+  /** The member set changed (see `room.members()`). */
+  members: MembersEvent;
+}
+
+/** The events of a {@link Dm} (a direct conversation), by name, with their payloads. */
+export interface DmEvents extends ChannelEvents {
+  /** The peer read further (see `dm.peerReadTimestamp`). */
+  read: PeerReadEvent;
 }

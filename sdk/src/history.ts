@@ -1,5 +1,4 @@
 import { ParleyError } from './errors.js';
-import { HISTORY_DESTINATION, HISTORY_REPLY_QUEUE } from './defaults.js';
 import { toChatMessage } from './message.js';
 import type { InboundFrame } from './message.js';
 import type { ChatMessage } from './types.js';
@@ -7,6 +6,7 @@ import type { ChatMessage } from './types.js';
 /** A page of history, as the relay's JSON has it (docs/protocol.md#http-api). @internal */
 interface WirePage {
   epoch?: unknown;
+  first?: unknown;
   messages?: unknown;
 }
 
@@ -26,6 +26,29 @@ interface WireMessage {
 export interface HistoryPage {
   epoch: string;
   messages: ChatMessage[];
+  /** The oldest offset the relay still keeps, when it says. */
+  first?: number;
+}
+
+/** Which page of history to ask for (docs/protocol.md#history-and-recovery). @internal */
+export interface HistoryQuery {
+  /** Messages with offsets below this (the newest ones), if given. */
+  before?: number;
+  /** At most this many messages. */
+  limit: number;
+}
+
+/**
+ * The headers of a `/parley/history` request for `target`.
+ *
+ * @internal
+ */
+export function historyHeaders(target: string, query: HistoryQuery): Record<string, string> {
+  return {
+    'parley-target': target,
+    'parley-limit': String(query.limit),
+    ...(query.before !== undefined && { 'parley-before': String(query.before) }),
+  };
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -72,68 +95,8 @@ export function parseHistoryPage(room: string, json: string): HistoryPage {
     };
     return toChatMessage(room, frame);
   });
-  return { epoch: str(page.epoch) ?? messages.at(-1)?.epoch ?? '', messages };
-}
-
-/** The session side a history request needs. @internal */
-export interface HistoryTransport {
-  subscribe(destination: string, handler: (frame: InboundFrame) => void): string;
-  publish(destination: string, headers: Record<string, string>): void;
-}
-
-/**
- * History over STOMP on one connection: subscribes to the SDK's reply queue on first use and
- * matches replies to requests by `parley-request-id`.
- *
- * @internal
- */
-export class HistoryRequests {
-  readonly #transport: HistoryTransport;
-  readonly #waiting = new Map<
-    string,
-    { resolve(body: string): void; reject(e: ParleyError): void }
-  >();
-  #subscribed = false;
-  #counter = 0;
-
-  constructor(transport: HistoryTransport) {
-    this.#transport = transport;
-  }
-
-  /** Asks for the newest `limit` messages of `target`; resolves with the page's JSON. */
-  latest(target: string, limit: number): Promise<string> {
-    try {
-      if (!this.#subscribed) {
-        this.#transport.subscribe(HISTORY_REPLY_QUEUE, (frame) => this.#reply(frame));
-        this.#subscribed = true;
-      }
-      const id = `h-${++this.#counter}`;
-      const promise = new Promise<string>((resolve, reject) =>
-        this.#waiting.set(id, { resolve, reject }),
-      );
-      this.#transport.publish(HISTORY_DESTINATION, {
-        'parley-target': target,
-        'parley-limit': String(limit),
-        'reply-to': HISTORY_REPLY_QUEUE,
-        'parley-request-id': id,
-      });
-      return promise;
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
-
-  /** The connection ended: every waiting request fails. */
-  close(error: ParleyError): void {
-    for (const w of this.#waiting.values()) w.reject(error);
-    this.#waiting.clear();
-  }
-
-  #reply(frame: InboundFrame): void {
-    const id = frame.headers['parley-request-id'];
-    const waiting = id === undefined ? undefined : this.#waiting.get(id);
-    if (!waiting || id === undefined) return;
-    this.#waiting.delete(id);
-    waiting.resolve(frame.body);
-  }
+  const epoch = str(page.epoch) ?? messages.at(-1)?.epoch ?? '';
+  return typeof page.first === 'number'
+    ? { epoch, messages, first: page.first }
+    : { epoch, messages };
 }

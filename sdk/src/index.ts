@@ -6,6 +6,8 @@
 export { createClient } from './client.js';
 export type { ParleyClient } from './client.js';
 export type { Room } from './room.js';
+export type { Dm } from './dm.js';
+export type { Channel } from './channel.js';
 export { ParleyError, UnauthorizedError, isParleyError, RELAY_REASONS } from './errors.js';
 export type { ClientReason, ParleyErrorOptions, ParleyReason, RelayReason } from './errors.js';
 export type { Listener, Unsubscribe } from './emitter.js';
@@ -34,6 +36,19 @@ export type {
   ReconnectingEvent,
   ResyncEvent,
   RoomEvents,
+  ChannelEvents,
+  DmEvents,
+  DmNotice,
+  HistoryOptions,
+  HistoryResult,
+  Member,
+  MembersEvent,
+  PeerReadEvent,
+  PresenceEvent,
+  ReadEvent,
+  ReadPosition,
+  TypingEvent,
+  UnreadEvent,
   SendPromise,
   SendReceipt,
   StateChange,

@@ -1,101 +1,145 @@
-import { TypedEmitter } from './emitter.js';
-import type { Listener, Unsubscribe } from './emitter.js';
-import { isParleyError, ParleyError } from './errors.js';
-import { encodeMessage, toChatMessage } from './message.js';
-import type { OutboundMessage } from './message.js';
-import type { SubscriptionHooks } from './subscriptions.js';
-import type { MessageBody, SendHeaders } from './types.js';
-import type { RoomEvents, SendPromise } from './events.js';
+import { Channel } from './channel.js';
+import type { ChannelHost } from './channel.js';
+import { KIND, PRESENCE_HEADER } from './defaults.js';
+import { applyPresence, parsePresence } from './members.js';
+import type { InboundFrame } from './message.js';
+import type { ReadEventFrame, ReadsReply } from './reads.js';
+import type { Member, ReadPosition, RoomEvents } from './events.js';
 
 /** What a room needs from its client. @internal */
-export interface RoomHost {
-  /** Wants `destination`'s messages until the returned function is called. */
-  subscribe(destination: string, hooks: SubscriptionHooks): () => void;
-  /** Puts one message in the outbox. */
-  send(destination: string, message: OutboundMessage): SendPromise;
-  /** A send that failed before reaching the outbox. */
-  rejected(destination: string, error: ParleyError): SendPromise;
-}
+export type RoomHost = ChannelHost;
 
 /**
  * A chat room: the destination `/topic/room.<id>`. Get one with `client.room(id)`; the client
  * returns the same `Room` for the same id.
  *
- * The room is subscribed while it has at least one `message` or `resync` listener: right away
- * when the client is connected, otherwise on the next connect, and again after every reconnect
- * — resuming after the last message it delivered, so nothing is missed and nothing repeats.
+ * The room is subscribed while it has a listener that needs it (`message`, `resync`, `typing`,
+ * `read`, `unread`, `presence`, `members`): right away when the client is connected, otherwise
+ * on the next connect, and again after every reconnect — resuming after the last message it
+ * delivered, so nothing is missed and nothing repeats.
+ *
+ * The local user is **present** in the room (others see them in the member set) while it has a
+ * `presence` or `members` listener, or from a `members()` call until `leave()`.
  */
-export class Room {
-  /** The room id. */
-  readonly id: string;
-  /** The STOMP destination, `/topic/room.<id>`. */
-  readonly destination: string;
-  readonly #host: RoomHost;
-  readonly #events = new TypedEmitter<RoomEvents>();
-  #release: (() => void) | undefined;
+export class Room extends Channel<RoomEvents> {
+  #members: ReadonlyMap<string, Member> = new Map();
+  readonly #reads = new Map<string, ReadPosition>();
+  /** `members()` was called (until `leave()`). */
+  #held = false;
+  /** The subscription asks for presence. */
+  #present = false;
 
   /** @internal Use `client.room(id)`. */
   constructor(id: string, destination: string, host: RoomHost) {
-    this.id = id;
-    this.destination = destination;
-    this.#host = host;
+    super(id, destination, host);
   }
 
   /**
-   * Sends a message to the room. A string goes as `text/plain;charset=utf-8`; an object is
-   * JSON-encoded with `content-type: application/json`. The message goes through the outbox:
-   * it gets a client id, waits while the client is not connected, and is sent again after a
-   * reconnect if its receipt did not come (the relay drops the repeat).
-   *
-   * @param body - the message
-   * @param headers - extra STOMP headers; `parley-*`, `destination`, `receipt` and
-   *   `content-length` are reserved, `content-type` overrides the default
-   * @returns a promise of the relay's receipt, with `clientId` and the outbox entry `outgoing`
-   * @throws ParleyError (as a rejection) with reason `invalid-argument` for a bad body or
-   *   header, `outbox-full` when the outbox is at its bounds, the relay's reason (such as
-   *   `forbidden`) if it refused the message, or the failure's reason if the client `failed`
+   * Who is present in the room now, the local user included (empty until the relay's member
+   * list has come). Calling it makes the local user present (and subscribes the room) until
+   * `leave()`; the `members` event announces every change.
    */
-  send(body: MessageBody, headers?: SendHeaders): SendPromise {
-    let message: OutboundMessage;
-    try {
-      message = encodeMessage(body, headers);
-    } catch (error) {
-      const failure = isParleyError(error)
-        ? error
-        : new ParleyError('invalid-argument', String(error), { cause: error });
-      return this.#host.rejected(this.destination, failure);
+  members(): readonly Member[] {
+    if (!this.#held) {
+      this.#held = true;
+      this.update();
     }
-    return this.#host.send(this.destination, message);
+    return [...this.#members.values()];
   }
 
   /**
-   * Listens for a room event. The first `message` or `resync` listener subscribes the room;
-   * removing the last one unsubscribes it.
-   *
-   * @returns a function that removes the listener
+   * Ends the presence that `members()` started (listeners of `presence`/`members` keep it while
+   * they are there); unsubscribes the room if no listener needs it.
    */
-  on<K extends keyof RoomEvents>(event: K, listener: Listener<RoomEvents[K]>): Unsubscribe {
-    const off = this.#events.on(event, listener);
-    if ((event === 'message' || event === 'resync') && !this.#release) {
-      this.#release = this.#host.subscribe(this.destination, {
-        decode: (frame) => toChatMessage(this.id, frame),
-        message: (m) => this.#events.emit('message', m),
-        resync: (e) => this.#events.emit('resync', e),
-        refused: (error) => this.#events.emit('error', error),
-      });
-    }
-    let removed = false;
-    return () => {
-      if (removed) return;
-      removed = true;
-      off();
-      const listeners =
-        this.#events.listenerCount('message') + this.#events.listenerCount('resync');
-      if (this.#release && listeners === 0) {
-        const release = this.#release;
-        this.#release = undefined;
-        release();
-      }
+  leave(): void {
+    if (!this.#held) return;
+    this.#held = false;
+    this.update();
+  }
+
+  /**
+   * Who has read the room how far, by user id: fetched on subscribe and after every reconnect
+   * (the relay lists the 100 most recent readers and the local user), kept current by read
+   * events (the `read` event).
+   */
+  reads(): ReadonlyMap<string, ReadPosition> {
+    return new Map(this.#reads);
+  }
+
+  /** @internal */
+  protected override wanted(): boolean {
+    return super.wanted() || this.#wantsPresence();
+  }
+
+  /** @internal */
+  protected override update(): void {
+    const present = this.#wantsPresence();
+    const changed = present !== this.#present;
+    const was = this.subscribed;
+    this.#present = present;
+    super.update();
+    if (!changed) return;
+    if (was && this.subscribed) this.host.refresh(this.destination);
+    if (!present) this.#setMembers(new Map());
+  }
+
+  /** @internal */
+  protected override subscribeHeaders(): Record<string, string> {
+    return this.#present ? { [PRESENCE_HEADER]: 'true' } : {};
+  }
+
+  /** @internal */
+  protected override typingDestination(): string {
+    return this.destination;
+  }
+
+  /** @internal */
+  protected override readEvent(event: ReadEventFrame): void {
+    if (event.offset === undefined) return;
+    const position: ReadPosition = {
+      offset: event.offset,
+      at: Date.now(),
+      ...(event.timestamp !== undefined && { timestamp: event.timestamp }),
     };
+    this.#reads.set(event.user.id, position);
+    this.events.emit('read', { user: event.user, ...position });
+  }
+
+  /** @internal */
+  protected override readsFetched(reply: ReadsReply): void {
+    for (const [id, position] of reply.reads) {
+      const known = this.#reads.get(id);
+      if (known?.offset === position.offset && known.at === position.at) continue;
+      this.#reads.set(id, position);
+      this.events.emit('read', { user: { id }, ...position });
+    }
+  }
+
+  /** @internal */
+  protected override otherEvent(kind: string, frame: InboundFrame): void {
+    if (kind !== KIND.presence || !this.#present) return;
+    const event = parsePresence(frame.body);
+    if (!event) return;
+    this.events.emit('presence', event);
+    this.#setMembers(applyPresence(this.#members, event));
+  }
+
+  /** @internal */
+  protected override left(): void {
+    this.#setMembers(new Map());
+  }
+
+  #wantsPresence(): boolean {
+    return (
+      this.#held ||
+      this.events.listenerCount('presence') > 0 ||
+      this.events.listenerCount('members') > 0
+    );
+  }
+
+  #setMembers(next: ReadonlyMap<string, Member>): void {
+    if (next === this.#members || (next.size === 0 && this.#members.size === 0)) return;
+    this.#members = next;
+    this.events.emit('members', { members: [...next.values()] });
   }
 }

@@ -1,3 +1,4 @@
+import { KIND } from './defaults.js';
 import type { HistoryPage } from './history.js';
 import type { ParleyError } from './errors.js';
 import type { InboundFrame } from './message.js';
@@ -37,6 +38,20 @@ export interface SubscriptionHooks {
    * subscribed again (no reconnect loop) until it is added anew.
    */
   refused(error: ParleyError): void;
+  /**
+   * A frame of another kind than `message` (`parley-kind`: typing, read, presence, dm…). These
+   * are ephemeral: they never move the resume cursor and are never replayed.
+   */
+  event?(kind: string, frame: InboundFrame): void;
+  /** Extra SUBSCRIBE headers (such as `parley-presence`), read on every subscribe. */
+  headers?(): Record<string, string>;
+  /** Live on this connection: the receipt came and any resync is done. */
+  synced?(): void;
+  /**
+   * `false` for destinations of ephemeral events only (`/user/queue/parley-dm`): no resume
+   * headers, never a resync.
+   */
+  resumable?: boolean;
 }
 
 /** What the registry needs from the client. @internal */
@@ -52,6 +67,10 @@ interface Entry {
   readonly hooks: SubscriptionHooks;
   readonly resume: ResumeState;
   id: string | undefined;
+  /** A second subscription replacing `id` with new headers, until its receipt. */
+  switching: string | undefined;
+  /** The headers changed again while switching: switch once more after. */
+  again: boolean;
   /** Subscribed on an earlier connection: a reconnect must recover what it missed. */
   wasLive: boolean;
   /** A resync is owed (asked for, not yet done). */
@@ -103,6 +122,8 @@ export class SubscriptionRegistry {
       hooks,
       resume: new ResumeState(),
       id: undefined,
+      switching: undefined,
+      again: false,
       wasLive: false,
       needsResync: false,
       syncing: false,
@@ -114,9 +135,59 @@ export class SubscriptionRegistry {
       if (this.#entries.get(destination) !== entry) return;
       this.#entries.delete(destination);
       this.#done(entry, this.#generation);
-      if (this.#target && entry.id !== undefined) this.#target.unsubscribe(entry.id);
-      entry.id = undefined;
+      for (const id of [entry.id, entry.switching]) {
+        if (this.#target && id !== undefined) this.#target.unsubscribe(id);
+      }
+      entry.id = entry.switching = undefined;
     };
+  }
+
+  /**
+   * `destination`'s extra headers changed (presence on or off): when it is live, subscribes it
+   * again with them — the new subscription first, resuming at the cursor, and the old one ends
+   * when the new one's receipt comes, so nothing is missed in between.
+   */
+  refresh(destination: string): void {
+    const entry = this.#entries.get(destination);
+    const target = this.#target;
+    if (!entry || !target || entry.id === undefined || entry.refused) return;
+    if (entry.switching !== undefined) {
+      entry.again = true;
+      return;
+    }
+    const generation = this.#generation;
+    try {
+      entry.switching = target.subscribe(
+        destination,
+        (frame) => this.#onFrame(entry, frame, generation),
+        this.#headers(entry),
+        (result) => {
+          if (generation !== this.#generation || this.#entries.get(destination) !== entry) return;
+          if (!result.ok) {
+            entry.switching = undefined;
+            if (result.refused && PERMANENT_SEND_REASONS.has(result.error.reason)) {
+              this.#refuse(entry, result.error);
+            }
+            return;
+          }
+          const old = entry.id;
+          entry.id = entry.switching;
+          entry.switching = undefined;
+          if (old !== undefined) target.unsubscribe(old);
+          if (result.headers['parley-recovered'] === 'false') {
+            entry.needsResync = true;
+            void this.#resync(entry, generation);
+          }
+          if (entry.again) {
+            entry.again = false;
+            this.refresh(destination);
+          }
+        },
+      );
+    } catch {
+      // The connection is going away; the next connect subscribes with the new headers.
+      entry.switching = undefined;
+    }
   }
 
   /** Subscribes every destination on `target` (called on connect). */
@@ -137,8 +208,14 @@ export class SubscriptionRegistry {
    */
   revoke(ids: readonly string[], error: (destination: string) => ParleyError): void {
     for (const entry of this.#entries.values()) {
-      if (entry.id === undefined || !ids.includes(entry.id)) continue;
-      entry.id = undefined;
+      const { id, switching } = entry;
+      if (!(id !== undefined && ids.includes(id)) && !(switching && ids.includes(switching))) {
+        continue;
+      }
+      for (const other of [id, switching]) {
+        if (other !== undefined && !ids.includes(other)) this.#target?.unsubscribe(other);
+      }
+      entry.id = entry.switching = undefined;
       this.#refuse(entry, error(entry.destination));
     }
   }
@@ -149,7 +226,8 @@ export class SubscriptionRegistry {
     this.#target = undefined;
     this.#waiting.clear();
     for (const entry of this.#entries.values()) {
-      entry.id = undefined;
+      entry.id = entry.switching = undefined;
+      entry.again = false;
       entry.syncing = false;
     }
   }
@@ -170,7 +248,7 @@ export class SubscriptionRegistry {
       entry.id = target.subscribe(
         entry.destination,
         (frame) => this.#onFrame(entry, frame, generation),
-        entry.resume.resumeHeaders(),
+        this.#headers(entry),
         (result) => {
           if (result.ok) this.#onReceipt(entry, result.headers, resuming, generation);
           else if (result.refused && PERMANENT_SEND_REASONS.has(result.error.reason)) {
@@ -185,8 +263,22 @@ export class SubscriptionRegistry {
     }
   }
 
+  #headers(entry: Entry): Record<string, string> {
+    const resume = entry.hooks.resumable === false ? {} : entry.resume.resumeHeaders();
+    return { ...resume, ...entry.hooks.headers?.() };
+  }
+
   #onFrame(entry: Entry, frame: InboundFrame, generation: number): void {
     if (generation !== this.#generation || this.#entries.get(entry.destination) !== entry) return;
+    const kind = frame.headers['parley-kind'];
+    if (kind !== undefined && kind !== KIND.message) {
+      // While switching, both subscriptions get every ephemeral event: take them from one only
+      // (presence events reach presence subscriptions only, so they are never doubled).
+      const from = frame.headers.subscription;
+      if (kind !== KIND.presence && from !== undefined && from !== entry.id) return;
+      entry.hooks.event?.(kind, frame);
+      return;
+    }
     const m = entry.hooks.decode(frame);
     const before = entry.resume.cursor;
     if (entry.resume.accept(stampsOf(m)) === 'duplicate') return;
@@ -208,10 +300,13 @@ export class SubscriptionRegistry {
   ): void {
     if (generation !== this.#generation) return;
     // Resumed with nothing seen before: what was missed cannot be asked for by offset.
-    const lost = receipt['parley-recovered'] === 'false' || (resuming && !entry.resume.cursor);
+    const lost =
+      entry.hooks.resumable !== false &&
+      (receipt['parley-recovered'] === 'false' || (resuming && !entry.resume.cursor));
     if (lost) entry.needsResync = true;
-    if (entry.needsResync) void this.#resync(entry, generation);
-    else this.#done(entry, generation);
+    if (entry.needsResync) return void this.#resync(entry, generation);
+    entry.hooks.synced?.();
+    this.#done(entry, generation);
   }
 
   #refuse(entry: Entry, error: ParleyError): void {
@@ -237,6 +332,7 @@ export class SubscriptionRegistry {
     } finally {
       entry.syncing = false;
     }
+    entry.hooks.synced?.();
     this.#done(entry, generation);
   }
 
