@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, DEV_JWT_SECRET, helpText, loadConfig } from './config.js';
 import { loadStatic } from './http/static.js';
+import { loadSpringExample } from './http/spring-example.js';
 import { loadWidgetFiles } from './http/widget-files.js';
 import type { StaticFile } from './http/static.js';
 import { createLogger } from './log.js';
@@ -25,6 +26,8 @@ function assets(): ReturnType<typeof loadStatic> {
   const files = loadStatic(resolve(here, '../public'), '/');
   const sdk = resolve(here, '../../sdk/dist/browser');
   if (existsSync(sdk)) for (const [k, v] of loadStatic(sdk, '/sdk/')) files.set(k, v);
+  // examples/spring-style: Stomp.over(new SockJS(...)) as the Spring tutorials write it.
+  for (const [k, v] of loadSpringExample(resolve(here, '../../examples'))) files.set(k, v);
   return files;
 }
 
