@@ -69,7 +69,7 @@ describe.runIf(chromiumAvailable())('sockjs-client in headless Chromium', () => 
   it.each(TRANSPORTS)('@stomp/stompjs over %s', async (transport) => {
     const out = await page.evaluate(
       async ({ url, transport, token, text }) => {
-        const w = window as unknown as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+        const w = globalThis as unknown as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
         let sock: any; // eslint-disable-line @typescript-eslint/no-explicit-any
         const client = new w.StompJs.Client({
           webSocketFactory: () => (sock = new w.SockJS(url, null, { transports: [transport] })),
@@ -109,7 +109,7 @@ describe.runIf(chromiumAvailable())('sockjs-client in headless Chromium', () => 
   it.each(TRANSPORTS)('stompjs 2.x Stomp.over(new SockJS(url)) over %s', async (transport) => {
     const out = await page.evaluate(
       async ({ url, transport, token, text }) => {
-        const w = window as unknown as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+        const w = globalThis as unknown as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
         const sock = new w.SockJS(url, null, { transports: [transport] });
         const client = w.LegacyStomp.over(sock);
         client.debug = null;
