@@ -101,3 +101,106 @@ describe('SubscriptionRegistry', () => {
     expect(resyncs).toHaveLength(2);
   });
 });
+
+describe('SubscriptionRegistry: chat events and header switches', () => {
+  function live() {
+    const got: string[] = [];
+    const events: string[] = [];
+    let presence = false;
+    let synced = 0;
+    const reg = new SubscriptionRegistry({
+      history: () => Promise.resolve({ epoch: 'e1', messages: [] }),
+      caughtUp: () => undefined,
+    });
+    const unsubscribed: string[] = [];
+    const subs: (Sub & { id: string })[] = [];
+    const t: SubscriptionTarget = {
+      subscribe(_d, handler, headers = {}, onReceipt) {
+        const id = `sub-${subs.length + 1}`;
+        subs.push({ id, headers, deliver: handler, ...(onReceipt && { receipt: onReceipt }) });
+        return id;
+      },
+      unsubscribe: (id) => unsubscribed.push(id),
+    };
+    reg.add('/topic/room.r', {
+      decode: (f) => toChatMessage('r', f),
+      message: (m) => got.push(m.body),
+      resync: () => undefined,
+      refused: () => undefined,
+      event: (kind, f) => events.push(`${kind}@${f.headers.subscription}`),
+      headers: () => (presence ? { 'parley-presence': 'true' } : {}),
+      synced: () => synced++,
+    });
+    reg.attach(t);
+    return {
+      reg,
+      subs,
+      got,
+      events,
+      unsubscribed,
+      synced: () => synced,
+      presence: (on: boolean) => (presence = on),
+    };
+  }
+  const on = (sub: string, f: InboundFrame): InboundFrame => ({
+    ...f,
+    headers: { ...f.headers, subscription: sub },
+  });
+  const typing = (sub: string) =>
+    on(sub, frame(0, 'e1', { 'parley-kind': 'typing', 'message-id': `t-${sub}` }));
+
+  it('hands other kinds to the event hook, never as messages, and calls synced on the receipt', () => {
+    const s = live();
+    s.subs[0]?.receipt?.({ ok: true, headers: {} });
+    expect(s.synced()).toBe(1);
+    s.subs[0]?.deliver(typing('sub-1'));
+    s.subs[0]?.deliver(on('sub-1', frame(1, 'e1', { 'parley-kind': 'message' })));
+    expect(s.events).toEqual(['typing@sub-1']);
+    expect(s.got).toEqual(['m1']);
+    expect(s.reg.cursor('/topic/room.r')).toEqual({ epoch: 'e1', offset: 1 });
+  });
+
+  it('switches headers on a live subscription: new one first, old one ended on its receipt', () => {
+    const s = live();
+    s.subs[0]?.receipt?.({ ok: true, headers: {} });
+    s.subs[0]?.deliver(on('sub-1', frame(1)));
+    s.presence(true);
+    s.reg.refresh('/topic/room.r');
+    expect(s.subs[1]?.headers).toEqual({
+      'parley-since': '1',
+      'parley-epoch': 'e1',
+      'parley-presence': 'true',
+    });
+    // Both get everything until the switch: messages de-duplicated, events from the old one.
+    s.subs[0]?.deliver(on('sub-1', frame(2)));
+    s.subs[1]?.deliver(on('sub-2', frame(2)));
+    s.subs[1]?.deliver(
+      on('sub-2', frame(0, 'e1', { 'parley-kind': 'presence', 'message-id': 'p' })),
+    );
+    s.subs[0]?.deliver(typing('sub-1'));
+    s.subs[1]?.deliver(typing('sub-2'));
+    expect(s.unsubscribed).toEqual([]);
+    s.subs[1]?.receipt?.({ ok: true, headers: { 'parley-recovered': 'true' } });
+    expect(s.unsubscribed).toEqual(['sub-1']);
+    s.subs[0]?.deliver(typing('sub-1')); // in flight before the UNSUBSCRIBE: dropped
+    s.subs[1]?.deliver(typing('sub-2'));
+    s.subs[1]?.deliver(on('sub-2', frame(3)));
+    expect(s.got).toEqual(['m1', 'm2', 'm3']);
+    expect(s.events).toEqual(['presence@sub-2', 'typing@sub-1', 'typing@sub-2']);
+  });
+
+  it('switches again when the headers change during a switch', () => {
+    const s = live();
+    s.presence(true);
+    s.reg.refresh('/topic/room.r');
+    s.presence(false);
+    s.reg.refresh('/topic/room.r'); // waits for the first switch
+    expect(s.subs).toHaveLength(2);
+    s.subs[1]?.receipt?.({ ok: true, headers: {} });
+    expect(s.subs).toHaveLength(3);
+    expect(s.subs[2]?.headers).toEqual({});
+    expect(s.unsubscribed).toEqual(['sub-1']);
+    s.reg.refresh('/topic/room.r');
+    expect(s.subs).toHaveLength(3); // still switching: one more round after
+  });
+});
