@@ -128,7 +128,7 @@ describe('SubscriptionRegistry: chat events and header switches', () => {
       resync: () => undefined,
       refused: () => undefined,
       event: (kind, f) => events.push(`${kind}@${f.headers.subscription}`),
-      headers: () => (presence ? { 'parley-presence': 'true' } : {}),
+      headers: (): Record<string, string> => (presence ? { 'parley-presence': 'true' } : {}),
       synced: () => synced++,
     });
     reg.attach(t);
