@@ -56,6 +56,17 @@ const manifest = (chatFile, stringsFiles) => ({
       : null,
 });
 
+/**
+ * The SDK loads `sockjs-client` lazily for its SockJS fallback. The widget ships WebSocket only
+ * (SockJS would cost more than the whole panel): the import resolves to nothing, so a fallback
+ * fails cleanly, unless the page itself provides a global `SockJS` (the SDK uses it then).
+ */
+const noSockJs = {
+  name: 'parley-no-sockjs',
+  resolveId: (id) => (id === 'sockjs-client' ? '\0no-sockjs' : null),
+  load: (id) => (id === '\0no-sockjs' ? 'export default undefined;' : null),
+};
+
 const minify = () =>
   terser({
     ecma: 2020,
@@ -107,7 +118,7 @@ const size = (code) => ({
 
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
-const chat = await build(`${root}src/chat/index.tsx`, 'es', []);
+const chat = await build(`${root}src/chat/index.tsx`, 'es', [noSockJs]);
 const chatFile = `chat.${createHash('sha256').update(chat).digest('hex').slice(0, 10)}.js`;
 writeFileSync(dist + chatFile, chat);
 const hashed = (prefix, code) =>

@@ -14,6 +14,24 @@ export function useMobile(): boolean {
   return mobile;
 }
 
+let locks = 0;
+let saved: [string, string] = ['', ''];
+
+/** Stops the page from scrolling; nested locks restore the first saved values once. */
+function lockScroll(): void {
+  const body = document.body.style;
+  const html = document.documentElement.style;
+  if (locks++ === 0) saved = [body.overflow, html.overflow];
+  body.overflow = 'hidden';
+  html.overflow = 'hidden';
+}
+
+function unlockScroll(): void {
+  if (--locks > 0) return;
+  document.body.style.overflow = saved[0];
+  document.documentElement.style.overflow = saved[1];
+}
+
 /**
  * While the full-screen panel is open: the page behind it does not scroll, and the panel's
  * height follows the visual viewport (the on-screen keyboard shrinks it). Both are undone on
@@ -22,11 +40,7 @@ export function useMobile(): boolean {
 export function useFullScreen(panel: HTMLElement | null, active: boolean): void {
   useEffect(() => {
     if (!active || !panel) return;
-    const body = document.body.style;
-    const html = document.documentElement.style;
-    const saved = [body.overflow, html.overflow];
-    body.overflow = 'hidden';
-    html.overflow = 'hidden';
+    lockScroll();
     const viewport = window.visualViewport;
     const fit = (): void => {
       const height = viewport ? viewport.height : window.innerHeight;
@@ -37,8 +51,7 @@ export function useFullScreen(panel: HTMLElement | null, active: boolean): void 
     viewport?.addEventListener('resize', fit);
     viewport?.addEventListener('scroll', fit);
     return () => {
-      body.overflow = saved[0] ?? '';
-      html.overflow = saved[1] ?? '';
+      unlockScroll();
       viewport?.removeEventListener('resize', fit);
       viewport?.removeEventListener('scroll', fit);
     };

@@ -142,11 +142,15 @@ export class Widget {
       return;
     }
     if (open === this.#open) return;
+    const { root, element } = this.#booted.host;
+    // Closing from inside the panel (Escape, its close button): focus goes back to the launcher.
+    const focusInside = !open && root.activeElement !== null;
     this.#open = open;
-    this.#booted.host.element.toggleAttribute('data-open', open);
+    element.toggleAttribute('data-open', open);
     this.#draw();
     if (open) void this.#loadChat();
     for (const fn of [...this.#openListeners]) fn(open);
+    if (focusInside) this.#booted?.launcher.button.focus();
     this.#events.emit(open ? 'open' : 'close', {});
   }
 

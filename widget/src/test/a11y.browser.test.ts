@@ -74,18 +74,17 @@ describe.runIf(widgetBuilt() && chromiumAvailable())('accessibility and mobile',
       'parley-title',
     );
     // Focus went into the panel (the message box).
-    expect(
-      await page.evaluate(
-        () => document.querySelector('parley-widget')!.shadowRoot!.activeElement?.tagName,
-      ),
-    ).toBe('TEXTAREA');
+    await page.waitForFunction(
+      () =>
+        document.querySelector('parley-widget')!.shadowRoot!.activeElement?.tagName === 'TEXTAREA',
+    );
     await page.keyboard.press('Escape');
     await page.locator(W.panel).waitFor({ state: 'detached' });
-    expect(
-      await page.evaluate(
-        () => document.querySelector('parley-widget')!.shadowRoot!.activeElement?.className,
-      ),
-    ).toBe('launcher');
+    await page.waitForFunction(
+      () =>
+        document.querySelector('parley-widget')!.shadowRoot!.activeElement?.className ===
+        'launcher',
+    );
     expect(await launcher.getAttribute('aria-expanded')).toBe('false');
   });
 
@@ -95,6 +94,7 @@ describe.runIf(widgetBuilt() && chromiumAvailable())('accessibility and mobile',
       isMobile: true,
       hasTouch: true,
       deviceScaleFactor: 2,
+      reducedMotion: 'reduce',
     });
     const page = await ctx.newPage();
     await page.goto(`${relay.httpUrl}/?room=phone`);
@@ -109,7 +109,7 @@ describe.runIf(widgetBuilt() && chromiumAvailable())('accessibility and mobile',
     await page.screenshot({ path: `${shotsDir()}phone.png` });
     await page.locator('parley-widget .header .icon').last().click();
     await page.locator(W.panel).waitFor({ state: 'detached' });
-    expect(await page.evaluate(() => getComputedStyle(document.body).overflow)).toBe('visible');
+    await page.waitForFunction(() => getComputedStyle(document.body).overflow === 'visible');
     await ctx.close();
   });
 });
