@@ -44,7 +44,8 @@ export interface RoomAdapter {
   send(text: string): SendPromise;
   onMessage(fn: (m: ChatMessage) => void): () => void;
   onResync(fn: (messages: readonly ChatMessage[]) => void): () => void;
-  onTyping(fn: (user: Member) => void): () => void;
+  /** Everyone typing now (the SDK's set), or one user's signal (`single`: the widget expires it). */
+  onTyping(fn: (users: Member[], single: boolean) => void): () => void;
   onPresence(fn: (event: PresenceEvent) => void): () => void;
   onRead(fn: (user: Member, offset: number) => void): () => void;
   typing(): void;
@@ -128,7 +129,11 @@ export function adaptRoom(room: Room, relay: URL, token: () => string | undefine
     onResync: (fn) => room.on('resync', (e) => fn(e.messages)),
     onTyping: (fn) =>
       supports.typing
-        ? on('typing', (p) => fn(((p as { user?: Member }).user ?? p) as Member))
+        ? on('typing', (p) => {
+            const e = p as { users?: Member[]; user?: Member };
+            if (e.users) fn(e.users, false);
+            else if (e.user) fn([e.user], true);
+          })
         : noop,
     onPresence: (fn) => (supports.presence ? on('presence', (p) => fn(p as PresenceEvent)) : noop),
     onRead: (fn) =>

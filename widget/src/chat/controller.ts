@@ -189,7 +189,10 @@ export class ChatController {
     this.#roomOff = [
       room.onMessage((m) => this.#onMessage(m)),
       room.onResync((messages) => this.#replace(messages)),
-      room.onTyping((user) => this.#onTyping(user)),
+      room.onTyping((users, single) => {
+        if (single) users.forEach((u) => this.#onTyping(u));
+        else this.#set({ typing: users.filter((u) => u.id !== this.state.me?.id) });
+      }),
       room.onPresence((e) => this.#onPresence(e)),
       room.onRead((user, offset) => {
         if (user.id !== this.state.me?.id && offset > this.state.readUpTo)

@@ -47,7 +47,11 @@ describe.runIf(widgetBuilt() && chromiumAvailable())('two visitors chat through 
     await openPanel(bob);
     await waitConnected(bob);
     await bob.locator(W.bubble, { hasText: 'Hello Bob' }).waitFor();
+    // Where the SDK has presence, typing and read marks, the other side sees them.
+    await alice.locator(W.status, { hasText: '2 online' }).waitFor();
     await bob.locator(W.input).pressSequentially('Hi Alice', { delay: 20 });
+    await alice.locator(W.typing, { hasText: 'is typing' }).waitFor();
+    await alice.locator(`${W.bubble} .state`, { hasText: 'Seen' }).waitFor();
     await bob.locator(W.input).press('Enter');
     await alice.locator(W.bubble, { hasText: 'Hi Alice' }).waitFor();
     expect(await bubbleTexts(alice)).toEqual([
