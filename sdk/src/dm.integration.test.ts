@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParleyClient } from './client.js';
 import type { Dm } from './dm.js';
 import type { DmNotice, PeerReadEvent, TypingEvent } from './events.js';
-import { testClient, until } from './test/real-relay.js';
+import { testClient, until, wsFactory } from './test/real-relay.js';
 import type { ChatMessage } from './types.js';
 
 const DM_GRANTS = { sub: ['/topic/room.*'], pub: ['/topic/room.*', '/user/*/queue/dm.*'] };
@@ -129,6 +129,29 @@ describe('direct messages', () => {
     const bobRead = inBob[3]!.timestamp.getTime(); // his own 'later' counts as read
     await until(() => a3.peerReadTimestamp === bobRead, 'fetched');
     expect(a3.unreadCount).toBe(0);
+  });
+
+  it('resumes a conversation after a lost connection: missed messages once, unread right', async () => {
+    const alice = client('alice');
+    const sockets = wsFactory();
+    const token = () => signToken(relay.secret, { sub: 'bob', parley: DM_GRANTS });
+    const bob = testClient({ url: relay.wsUrl, token, webSocketFactory: sockets.factory }, clients);
+    const fromAlice = alice.dm('bob');
+    const b = bob.dm('alice');
+    const seen = inbox(b);
+    await Promise.all([alice.connect(), bob.connect()]);
+    await until(() => bob.caughtUp, 'bob subscribed');
+    await fromAlice.send('before');
+    await until(() => seen.length === 1, 'bob has the first message');
+    b.markRead();
+    for (const s of sockets.open()) s.terminate();
+    await until(() => bob.state === 'reconnecting', 'bob notices');
+    await fromAlice.send('during-1');
+    await fromAlice.send('during-2');
+    await until(() => bob.caughtUp, 'bob is back');
+    await until(() => seen.length === 3, 'bob has the missed messages');
+    expect(seen.map((m) => m.body)).toEqual(['before', 'during-1', 'during-2']);
+    await until(() => b.unreadCount === 2, 'bob has 2 unread');
   });
 
   it('refuses a user id that cannot be one destination segment', () => {
