@@ -207,6 +207,16 @@ export abstract class Channel<E extends ChannelEvents> {
     return { messages: page.messages, hasMore };
   }
 
+  /**
+   * Releases the channel's timers (typing) and listeners, silently: the client was disposed.
+   * @internal
+   */
+  dispose(): void {
+    this.events.clear();
+    this.#signal.stop();
+    this.#typers.clear();
+  }
+
   /** Whether the channel is subscribed (has listeners that need it). @internal */
   protected get subscribed(): boolean {
     return this.#release !== undefined;

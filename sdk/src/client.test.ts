@@ -391,15 +391,29 @@ describe('dispose', () => {
     const { env, subscribed } = fakeEnvironment();
     const token = () => jwt({ sub: 'alice', exp: Math.floor(Date.now() / 1000) + 3600 });
     const { client, relay } = setup({ environment: env, token, heartbeatMs: 1000 });
-    const pending = client.room('lobby').send('never');
+    const room = client.room('lobby');
+    const pending = room.send('never');
+    const typers: string[][] = [];
+    room.on('typing', ({ users }) => typers.push(users.map((u) => u.id)));
+    const dm = client.dm('carol');
+    dm.on('message', () => undefined);
     const connecting = client.connect();
     await vi.advanceTimersByTimeAsync(50);
     await connecting;
     expect(subscribed()).toBe(1);
+    // Typing both ways: the local user's idle timer (5 s) and bob's expiry timer (6 s).
+    room.typing();
+    dm.typing();
+    relay.publish('/topic/room.lobby', { id: 'bob' }, '', { 'parley-kind': 'typing' });
+    await vi.advanceTimersByTimeAsync(10);
+    expect(typers.at(-1)).toContain('bob');
+    const announced = typers.length;
     expect(vi.getTimerCount()).toBeGreaterThan(0);
     client.dispose();
     await vi.advanceTimersByTimeAsync(50);
     expect(vi.getTimerCount()).toBe(0);
+    // Room listeners are released too: nothing is announced after dispose().
+    expect(typers).toHaveLength(announced);
     expect(subscribed()).toBe(0);
     expect(relay.open).toHaveLength(0);
     expect(() => client.room('x')).toThrow(ParleyError);

@@ -428,6 +428,7 @@ export class ParleyClient {
     this.#environmentOff?.();
     this.#environmentOff = undefined;
     this.#outbox.close(this.#disposedError());
+    for (const channel of [...this.#rooms.values(), ...this.#dms.values()]) channel.dispose();
     this.#events.clear();
   }
 
