@@ -288,8 +288,9 @@ run('drain: SIGTERM spreads the disconnects and every client moves to the other 
     }
     expect(thirds.reduce((x, y) => x + y)).toBe(CLIENTS);
     for (const n of thirds) {
-      expect(n).toBeGreaterThan((CLIENTS / 3) * 0.75);
-      expect(n).toBeLessThan((CLIENTS / 3) * 1.25);
+      // Even would be 100 each; all at once would be 300/0/0. Slack for a stalled (shared) machine.
+      expect(n).toBeGreaterThan((CLIENTS / 3) * 0.5);
+      expect(n).toBeLessThan((CLIENTS / 3) * 1.5);
     }
 
     // Nothing lost, nothing duplicated: every receiver has every message of its room once.

@@ -143,3 +143,39 @@ describe('DrainScheduler', () => {
     await new DrainScheduler(() => [], { windowMs: 10_000 }).start();
   });
 });
+
+describe('DrainScheduler after a stall', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(1_000_000);
+  });
+  afterEach(() => vi.useRealTimers());
+
+  it('catches up at twice the even rate, not in one burst, and still finishes', async () => {
+    const { live, all } = connections(200);
+    const drain = new DrainScheduler(() => live, { windowMs: 2000, tickMs: 50 });
+    const finished = drain.start();
+    await vi.advanceTimersByTimeAsync(500);
+    expect(200 - live.size).toBe(50);
+    // The event loop stalls for 600 ms: the clock moves, no tick runs.
+    vi.setSystemTime(Date.now() + 600);
+    await vi.advanceTimersByTimeAsync(50);
+    // 60 more are overdue; one tick ends at most 2 × 5.
+    expect(200 - live.size).toBe(60);
+    await vi.advanceTimersByTimeAsync(3000);
+    await finished;
+    const perTick = new Map<number, number>();
+    for (const c of all) perTick.set(c.endedAt!, (perTick.get(c.endedAt!) ?? 0) + 1);
+    expect(Math.max(...perTick.values())).toBeLessThanOrEqual(10);
+  });
+
+  it('ends everything left at 1.5 × the window', async () => {
+    const { live } = connections(100);
+    const drain = new DrainScheduler(() => live, { windowMs: 1000, tickMs: 50 });
+    const finished = drain.start();
+    vi.setSystemTime(Date.now() + 1500);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(live.size).toBe(0);
+    await finished;
+  });
+});

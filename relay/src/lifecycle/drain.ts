@@ -52,11 +52,18 @@ export function dueCount(total: number, elapsedMs: number, windowMs: number): nu
   return Math.min(total, Math.ceil((total * Math.max(0, elapsedMs)) / windowMs));
 }
 
+/** A tick ends at most this many times its even share, so a stalled relay catches up smoothly. */
+export const MAX_CATCH_UP = 2;
+/** Past this multiple of the window, everything left is ended at once. */
+export const DEADLINE_FACTOR = 1.5;
+
 /**
  * Ends the connections that `live()` lists, spread evenly over the window: at every tick, as
  * many as are due (counted from how many there were at the start), idle ones first; a busy one
- * is waited for up to `flushWaitMs` once due. Connections that appear during the drain are ended
- * with the rest; once the window is over, everything left is ended at the next tick.
+ * is waited for up to `flushWaitMs` once due. A tick ends at most {@link MAX_CATCH_UP} times its
+ * even share: when the event loop stalls (CPU starved, a long GC), the backlog is caught up at
+ * twice the rate instead of in one burst. Connections that appear during the drain are ended
+ * with the rest; at {@link DEADLINE_FACTOR} × the window, everything left is ended at once.
  * {@link hurry} ends everything at once (a second signal).
  */
 export class DrainScheduler {
@@ -68,6 +75,7 @@ export class DrainScheduler {
   /** Ended by this drain (a connection that lingers in `live()` is not ended twice). */
   private readonly done = new WeakSet<Drainable>();
   private readonly hint: number | undefined;
+  private maxPerTick = Infinity;
   private startedAt = 0;
   private total = 0;
   private endedCount = 0;
@@ -100,6 +108,11 @@ export class DrainScheduler {
     if (this.finished) return this.finished;
     this.startedAt = this.now();
     this.total = count(this.live());
+    if (this.windowMs > 0)
+      this.maxPerTick = Math.max(
+        1,
+        Math.ceil((MAX_CATCH_UP * this.total * this.tickMs) / this.windowMs),
+      );
     this.finished = new Promise<void>((r) => (this.resolve = r));
     this.tick();
     return this.finished;
@@ -118,8 +131,13 @@ export class DrainScheduler {
     this.timer = undefined;
     const now = this.now();
     const elapsed = now - this.startedAt;
-    const over = this.hurried || elapsed >= this.windowMs;
-    let quota = over ? Infinity : dueCount(this.total, elapsed, this.windowMs) - this.endedCount;
+    const over = this.hurried || elapsed >= this.windowMs * DEADLINE_FACTOR;
+    // Past the window (after a stall, or for connections that came late) all is due, still paced.
+    const due =
+      elapsed >= this.windowMs
+        ? Infinity
+        : dueCount(this.total, elapsed, this.windowMs) - this.endedCount;
+    let quota = over ? Infinity : Math.min(this.maxPerTick, due);
     let left = 0;
     for (const c of [...this.live()]) {
       if (this.done.has(c)) continue;

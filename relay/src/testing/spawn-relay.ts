@@ -27,8 +27,9 @@ export interface RelayProcess {
 
 export interface SpawnRelayOptions {
   /**
-   * Extra environment; `PARLEY_PORT` defaults to 0 (a free port), the secret to a test one, and
-   * the per-address connection limits to off (every test client is on 127.0.0.1).
+   * Extra environment; `PARLEY_PORT` defaults to 0 (a free port), the secret to a test one, the
+   * per-address connection limits to off (every test client is on 127.0.0.1) and the drain
+   * window (`PARLEY_DRAIN_MS`) to 0.
    */
   env?: Record<string, string>;
   /** Extra command-line arguments, e.g. `['--dev']`. */
@@ -62,6 +63,8 @@ export function spawnRelay(options: SpawnRelayOptions = {}): Promise<RelayProces
     // Test clients all come from 127.0.0.1: per-address limits are off unless a test sets them.
     PARLEY_MAX_CONNECTIONS_PER_IP: '0',
     PARLEY_CONNECT_RATE_PER_IP: '0',
+    // stop() sends SIGTERM and SIGKILLs after 5 s: end the sessions at once unless a test drains.
+    PARLEY_DRAIN_MS: '0',
     ...options.env,
   };
   if (options.args?.includes('--dev') && options.env?.PARLEY_JWT_SECRET === undefined) {
