@@ -838,6 +838,10 @@ export function renderMarkdown(r: Results, svgName: string): string {
     }
   }
   out.push(
+    '## Soak',
+    '',
+    'A 30-minute run of chat with connection churn and hostile traffic (`pnpm --filter @parley/relay soak -- --minutes=30`, not part of `pnpm bench`) checks that RSS, heap and event-loop lag stay flat: see [performance-soak.md](performance-soak.md).',
+    '',
     '## Re-running',
     '',
     '`pnpm bench` runs everything above and rewrites this file and the plot (about 12–15 minutes on 2 cores). `pnpm bench --quick` is a small version (under 2 minutes; it writes to the temp folder unless `--out=` says where), `--only=fanout,rooms,storm,idle,redis,profile` and `--systems=parley,uws,socketio,rabbitmq` pick parts. `relay/bench/smoke.test.ts` runs every scenario at a tiny scale in the tests, checking correctness only.',
