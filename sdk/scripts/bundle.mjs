@@ -28,7 +28,18 @@ const bundle = await rollup({
 try {
   for (const [file, plugins] of [
     ['parley-sdk.js', []],
-    ['parley-sdk.min.js', [terser({ module: true })]],
+    [
+      'parley-sdk.min.js',
+      [
+        terser({
+          module: true,
+          // stompjs's private members are `_name` properties (`_webSocket`, `_stompHandler`…),
+          // never touched outside stompjs (the SDK has no `_x` properties, and the bundle exports
+          // only the SDK's API): mangled like locals, −0.35 kB min+gzip.
+          mangle: { properties: { regex: /^_[a-zA-Z]/ } },
+        }),
+      ],
+    ],
   ]) {
     const { output } = await bundle.write({
       file: `${root}dist/browser/${file}`,

@@ -376,7 +376,7 @@ export class ParleyClient {
     this.#waiters = [];
     const error =
       aborted || !this.#lastError
-        ? new ParleyError('aborted', 'disconnect() was called before the relay accepted')
+        ? new ParleyError('aborted', 'disconnect() before the relay accepted')
         : this.#lastError;
     for (const w of waiters) {
       if (ok) w.resolve();

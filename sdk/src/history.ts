@@ -71,12 +71,12 @@ export function parseHistoryPage(room: string, json: string): HistoryPage {
   try {
     page = JSON.parse(json) as WirePage;
   } catch (error) {
-    throw new ParleyError('unknown', 'the relay sent a history page that is not JSON', {
+    throw new ParleyError('unknown', 'history page: not JSON', {
       cause: error,
     });
   }
   if (!page || !Array.isArray(page.messages)) {
-    throw new ParleyError('unknown', 'the relay sent a history page without messages');
+    throw new ParleyError('unknown', 'history page: no messages');
   }
   const messages = (page.messages as WireMessage[]).map((m) => {
     const userHeaders =

@@ -31,19 +31,21 @@ export interface ResolvedOptions {
   transport: { current: TransportName | undefined };
 }
 
+/** The TypeError of an invalid option (docs/sdk.md#options has the details). */
+function invalid(name: string, expected: string): TypeError {
+  return new TypeError(`@parley/sdk: \`${name}\` must be ${expected}`);
+}
+
 function ms(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-    throw new TypeError(`@parley/sdk: \`${name}\` must be a number of milliseconds >= 0`);
-  }
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw invalid(name, 'ms >= 0');
   return v;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-    throw new TypeError(`@parley/sdk: \`${name}\` must be a whole number >= 1`);
-  }
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+    throw invalid(name, 'an integer >= 1');
   return v;
 }
 
@@ -61,17 +63,15 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     urls.length === 0 ||
     urls.some((u) => typeof u !== 'string' || u === '')
   ) {
-    throw new TypeError(
-      '@parley/sdk: `url` must be the relay WebSocket URL (e.g. wss://host/ws) or a non-empty list of them',
-    );
+    throw invalid('url', 'a ws(s):// URL or a non-empty list of them');
   }
   const { token } = options;
   if (typeof token !== 'string' && typeof token !== 'function') {
-    throw new TypeError('@parley/sdk: `token` must be a JWT string or a function returning one');
+    throw invalid('token', 'a JWT or a function returning one');
   }
   const strategy = options.heartbeatStrategy ?? 'auto';
   if (!['auto', 'worker', 'interval'].includes(strategy)) {
-    throw new TypeError('@parley/sdk: `heartbeatStrategy` must be auto, worker or interval');
+    throw invalid('heartbeatStrategy', 'auto, worker or interval');
   }
   const r = options.reconnect;
   const reconnect: ResolvedReconnect | false =
@@ -97,13 +97,11 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
         };
   const mode = options.transport ?? 'auto';
   if (!['auto', 'websocket', 'sockjs'].includes(mode)) {
-    throw new TypeError('@parley/sdk: `transport` must be auto, websocket or sockjs');
+    throw invalid('transport', 'auto, websocket or sockjs');
   }
   const sockjsUrl = options.sockjsUrl;
   if (sockjsUrl !== undefined && !/^https?:\/\//.test(sockjsUrl)) {
-    throw new TypeError(
-      '@parley/sdk: `sockjsUrl` must be an http(s) URL (e.g. https://host/sockjs)',
-    );
+    throw invalid('sockjsUrl', 'an http(s):// URL');
   }
   const transport: ResolvedOptions['transport'] = { current: undefined };
   // With SockJS forced there is no need for a WebSocket constructor (Node 20 without `ws`).

@@ -157,10 +157,7 @@ export class Outbox {
   retry(entry: Entry): Promise<SendReceipt> {
     if (entry.status !== 'failed') {
       return Promise.reject(
-        new ParleyError(
-          'invalid-argument',
-          `message ${entry.clientId} is ${entry.status}, not failed`,
-        ),
+        new ParleyError('invalid-argument', `message is ${entry.status}, not failed`),
       );
     }
     entry.status = 'pending';
@@ -183,11 +180,7 @@ export class Outbox {
     if (this.#pending.size + 1 > maxMessages || this.#bytes + entry.bytes > maxBytes) {
       return this.#refuse(
         entry,
-        new ParleyError(
-          'outbox-full',
-          `the outbox is full (${this.#pending.size} messages, ${this.#bytes} bytes; limits ` +
-            `${maxMessages} messages, ${maxBytes} bytes): wait for the connection or raise outbox limits`,
-        ),
+        new ParleyError('outbox-full', `outbox full (${maxMessages} messages, ${maxBytes} bytes)`),
       );
     }
     const promise = new Promise<SendReceipt>((resolve, reject) => {

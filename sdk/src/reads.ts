@@ -28,12 +28,12 @@ export function parseReads(json: string): ReadsReply {
   try {
     wire = JSON.parse(json) as typeof wire;
   } catch (error) {
-    throw new ParleyError('unknown', 'the relay sent read positions that are not JSON', {
+    throw new ParleyError('unknown', 'read positions: not JSON', {
       cause: error,
     });
   }
   if (!wire || typeof wire !== 'object' || !Array.isArray(wire.reads)) {
-    throw new ParleyError('unknown', 'the relay sent read positions without reads');
+    throw new ParleyError('unknown', 'read positions without reads');
   }
   const reads = new Map<string, ReadPosition>();
   for (const r of wire.reads as {

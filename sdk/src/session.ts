@@ -269,8 +269,8 @@ export class Session implements SubscriptionTarget, OutboxSender {
         new ParleyError(
           'connection-closed',
           this.#connected
-            ? `the connection to the relay was lost (${detail})`
-            : `the WebSocket closed before the relay accepted (${detail})`,
+            ? `connection lost (${detail})`
+            : `closed before the relay accepted (${detail})`,
         ),
       );
     }
@@ -288,9 +288,7 @@ export class Session implements SubscriptionTarget, OutboxSender {
     this.#finished = true;
     clearTimeout(this.#timer);
     clearInterval(this.#watchTimer);
-    const error =
-      this.#cause ??
-      new ParleyError('aborted', 'the connection was closed before the relay confirmed');
+    const error = this.#cause ?? new ParleyError('aborted', 'closed before the relay confirmed');
     for (const pending of this.#receipts.values()) pending({ ok: false, error, refused: false });
     this.#receipts.clear();
     // With reconnectDelay 0 stompjs stays "active" after a close; make it inactive for good.

@@ -23,9 +23,8 @@ export function resolveFactory(
     return (url, protocols) => new (Ctor as WebSocketConstructor)(url, protocols);
   }
   throw new TypeError(
-    '@parley/sdk: this runtime has no global WebSocket (Node before 22). Install the `ws` package ' +
-      'and pass a factory: `import WebSocket from "ws"; createClient({ url, token, ' +
-      'webSocketFactory: (url, p) => new WebSocket(url, p) })`.',
+    '@parley/sdk: no global WebSocket (Node < 22): with the `ws` package, pass ' +
+      '`webSocketFactory: (url, p) => new WebSocket(url, p)`',
   );
 }
 
