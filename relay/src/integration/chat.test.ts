@@ -329,7 +329,9 @@ describe('relay process', () => {
       const page = await fetch(`${relay.httpUrl}/`);
       expect(page.status).toBe(200);
       expect(page.headers.get('content-type')).toMatch(/text\/html/);
-      expect(await page.text()).toMatch(/createClient/);
+      // The demo is the real widget snippet; the bare-SDK page sits beside it.
+      expect(await page.text()).toMatch(/\/widget\/parley\.js[\s\S]*Parley\('boot'/);
+      expect(await (await fetch(`${relay.httpUrl}/sdk.html`)).text()).toMatch(/createClient/);
       expect((await fetch(`${relay.httpUrl}/nope`)).status).toBe(404);
       const metrics = await (await fetch(`${relay.httpUrl}/metrics`)).text();
       expect(metrics).toMatch(/^parley_sessions \d+$/m);
