@@ -67,6 +67,21 @@ const noSockJs = {
   load: (id) => (id === '\0no-sockjs' ? 'export default undefined;' : null),
 };
 
+/**
+ * stompjs logs through its `debug` option, and the SDK passes it a no-op unless the app gives the
+ * SDK a `debug` function — the widget never does. Its log calls (`this.debug(\`…\`)`, long
+ * strings) are marked pure here so the minifier drops them: −0.7 kB min+gzip in the chat chunk.
+ * Only the widget does this; the SDK's own bundle keeps them (its `debug` option shows them).
+ */
+const STOMP_DEBUG_CALL = /(?<![\w$.])((?:this\.(?:_client\.)?_?)?debug)\(/g;
+const quietStomp = {
+  name: 'parley-quiet-stompjs',
+  transform(code, id) {
+    if (!/[\\/]@stomp[\\/]stompjs[\\/]/.test(id)) return null;
+    return { code: code.replace(STOMP_DEBUG_CALL, '/*@__PURE__*/$1('), map: null };
+  },
+};
+
 const minify = () =>
   terser({
     ecma: 2020,
@@ -79,7 +94,10 @@ const minify = () =>
       unsafe_methods: true,
       unsafe: true,
     },
-    mangle: true,
+    // stompjs's private members are `_name` properties (`_webSocket`, `_stompHandler`…): nothing
+    // outside stompjs touches them, so they are mangled like locals (−0.37 kB). The widget, the
+    // SDK and Preact have no `_x` properties (Preact's internals are `__x`, left alone).
+    mangle: { properties: { regex: /^_[a-zA-Z]/ } },
     format: { comments: false },
   });
 
@@ -118,7 +136,7 @@ const size = (code) => ({
 
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
-const chat = await build(`${root}src/chat/index.tsx`, 'es', [noSockJs]);
+const chat = await build(`${root}src/chat/index.tsx`, 'es', [noSockJs, quietStomp]);
 const chatFile = `chat.${createHash('sha256').update(chat).digest('hex').slice(0, 10)}.js`;
 writeFileSync(dist + chatFile, chat);
 const hashed = (prefix, code) =>

@@ -1,17 +1,17 @@
 import { createClient } from '@parley/sdk';
-import type { ChatMessage, ClientState, ParleyClient, SendPromise } from '@parley/sdk';
-import {
-  BANNER_DELAY_MS,
-  SUPPORT_INBOX_ROOM,
-  TYPING_THROTTLE_MS,
-  TYPING_TTL_MS,
-  HISTORY_PAGE,
-} from '../shared/constants.js';
+import type {
+  ChatMessage,
+  ClientState,
+  HistoryResult,
+  Member,
+  ParleyClient,
+  Room,
+  SendPromise,
+} from '@parley/sdk';
+import { BANNER_DELAY_MS, SUPPORT_INBOX_ROOM, HISTORY_PAGE } from '../shared/constants.js';
 import type { ChatContext } from './context.js';
 import type { Identity } from '../shared/options.js';
 import { wsUrl } from '../shared/options.js';
-import { adaptRoom } from './adapter.js';
-import type { Member, PresenceEvent, RoomAdapter, Supports } from './adapter.js';
 import { mayPublish } from './grants.js';
 import { localIdStore, tokenSource, tokenUser } from './identity.js';
 import { fromChat, merge, textOf } from './messages.js';
@@ -38,7 +38,7 @@ export interface ChatState {
   room?: string;
   messages: ViewMessage[];
   typing: Member[];
-  /** People present in the room, when the SDK has presence. */
+  /** People present in the room (the visitor included), once the relay's member list came. */
   online?: number;
   /** The highest offset someone else has read. */
   readUpTo: number;
@@ -46,7 +46,6 @@ export interface ChatState {
   hasOlder: boolean;
   agent: boolean;
   conversations: Conversation[];
-  supports: Supports;
   /** Text for the polite live region. */
   announcement: string;
 }
@@ -60,7 +59,12 @@ const CONNECTION: Record<ClientState, Connection> = {
   failed: 'failed',
 };
 
-const NO_SUPPORT: Supports = { typing: false, presence: false, read: false, history: false };
+/** A page of `room`'s history before `before` (the newest without it); undefined on failure. */
+function page(room: Room, before?: number): Promise<HistoryResult | undefined> {
+  return room
+    .history({ limit: HISTORY_PAGE, ...(before !== undefined && { before }) })
+    .catch(() => undefined);
+}
 
 /** The chat's state and behaviour, apart from the components that draw it. */
 export class ChatController {
@@ -68,16 +72,13 @@ export class ChatController {
   readonly #ctx: ChatContext;
   readonly #listeners = new Set<() => void>();
   #client: ParleyClient | undefined;
-  #room: RoomAdapter | undefined;
+  #room: Room | undefined;
   #roomOff: Array<() => void> = [];
   #inboxOff: (() => void) | undefined;
   #token: string | undefined;
   #unread = 0;
   #bannerTimer: ReturnType<typeof setTimeout> | undefined;
-  #typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
-  #lastTyping = 0;
   #announced = false;
-  #members = new Map<string, Member>();
   #generation = 0;
   readonly #offOpen: () => void;
 
@@ -94,7 +95,6 @@ export class ChatController {
       hasOlder: true,
       agent,
       conversations: [],
-      supports: NO_SUPPORT,
       announcement: '',
     };
     this.#offOpen = ctx.onOpenChange((open) => {
@@ -172,37 +172,34 @@ export class ChatController {
     const client = this.#client;
     if (!client) return;
     this.#leaveRoom();
-    const room = adaptRoom(client.room(id), this.#ctx.relay, () => this.#token);
+    const room = client.room(id);
     this.#room = room;
-    this.#members.clear();
     this.#set({
       room: id,
       messages: [],
       typing: [],
+      online: undefined,
       readUpTo: 0,
       hasOlder: true,
-      supports: room.supports,
       conversations: this.state.conversations.map((c) =>
         `support.${c.userId}` === id ? { ...c, unread: 0 } : c,
       ),
     });
+    // The SDK keeps the typing set (expiry included) and the member set (a `members` listener
+    // makes the visitor present); the widget only shows them.
     this.#roomOff = [
-      room.onMessage((m) => this.#onMessage(m)),
-      room.onResync((messages) => this.#replace(messages)),
-      room.onTyping((users, single) => {
-        if (single) users.forEach((u) => this.#onTyping(u));
-        else this.#set({ typing: users.filter((u) => u.id !== this.state.me?.id) });
-      }),
-      room.onPresence((e) => this.#onPresence(e)),
-      room.onRead((user, offset) => {
+      room.on('message', (m) => this.#onMessage(m)),
+      room.on('resync', (e) => this.#replace(e.messages)),
+      room.on('typing', ({ users }) =>
+        this.#set({ typing: users.filter((u) => u.id !== this.state.me?.id) }),
+      ),
+      room.on('members', ({ members }) => this.#set({ online: members.length })),
+      room.on('read', ({ user, offset }) => {
         if (user.id !== this.state.me?.id && offset > this.state.readUpTo)
           this.#set({ readUpTo: offset });
       }),
     ];
     if (client.state === 'connected') void this.#loadLatest();
-    void room
-      .members()
-      .then((list) => list && this.#onPresence({ type: 'members', members: list }));
   }
 
   /** Back to the inbox (agents). */
@@ -219,15 +216,15 @@ export class ChatController {
 
   async #loadLatest(): Promise<void> {
     const room = this.#room;
-    const page = await room?.history();
-    if (!page || room !== this.#room) return;
+    const latest = room && (await page(room));
+    if (!latest || room !== this.#room) return;
     const me = this.state.me?.id;
     this.#set({
       messages: merge(
         this.state.messages,
-        page.map((m) => fromChat(m, me)),
+        latest.messages.map((m) => fromChat(m, me)),
       ),
-      hasOlder: page.length >= HISTORY_PAGE,
+      hasOlder: latest.hasMore,
     });
     this.markSeen();
   }
@@ -238,16 +235,16 @@ export class ChatController {
     const oldest = this.state.messages.find((m) => Number.isFinite(m.offset) && m.offset > 0);
     if (!room || this.state.loadingOlder || !this.state.hasOlder || !oldest) return;
     this.#set({ loadingOlder: true });
-    const page = await room.history(oldest.offset);
+    const older = await page(room, oldest.offset);
     if (room !== this.#room) return;
     const me = this.state.me?.id;
     this.#set({
       loadingOlder: false,
-      hasOlder: !!page && page.length >= HISTORY_PAGE,
-      messages: page
+      hasOlder: !!older?.hasMore,
+      messages: older
         ? merge(
             this.state.messages,
-            page.map((m) => fromChat(m, me)),
+            older.messages.map((m) => fromChat(m, me)),
           )
         : this.state.messages,
     });
@@ -288,31 +285,8 @@ export class ChatController {
     });
   }
 
-  #onTyping(user: Member): void {
-    if (!user.id || user.id === this.state.me?.id) return;
-    clearTimeout(this.#typingTimers.get(user.id));
-    this.#typingTimers.set(
-      user.id,
-      setTimeout(() => {
-        this.#typingTimers.delete(user.id);
-        this.#set({ typing: this.state.typing.filter((u) => u.id !== user.id) });
-      }, TYPING_TTL_MS),
-    );
-    if (!this.state.typing.some((u) => u.id === user.id))
-      this.#set({ typing: [...this.state.typing, user] });
-  }
-
-  #onPresence(e: PresenceEvent): void {
-    if (e.type === 'members') {
-      this.#members.clear();
-      for (const m of e.members) this.#members.set(m.id, m);
-    } else if (e.type === 'join') this.#members.set(e.user.id, e.user);
-    else this.#members.delete(e.user.id);
-    this.#set({ online: this.#members.size });
-  }
-
   #followInbox(client: ParleyClient): void {
-    const inbox = adaptRoom(client.room(SUPPORT_INBOX_ROOM), this.#ctx.relay, () => this.#token);
+    const inbox = client.room(SUPPORT_INBOX_ROOM);
     const add = (list: readonly ChatMessage[], live: boolean): void => {
       const byUser = new Map(this.state.conversations.map((c) => [c.userId, c] as const));
       for (const m of list) {
@@ -331,9 +305,9 @@ export class ChatController {
         conversations: [...byUser.values()].sort((a, b) => b.time.getTime() - a.time.getTime()),
       });
     };
-    const off = inbox.onMessage((m) => add([m], true));
+    const off = inbox.on('message', (m) => add([m], true));
     const offConnected = client.on('connected', () => {
-      void inbox.history().then((page) => page && add(page, false));
+      void page(inbox).then((latest) => latest && add(latest.messages, false));
     });
     this.#inboxOff = () => {
       off();
@@ -348,7 +322,7 @@ export class ChatController {
     if (!body || !room) return false;
     let sent: SendPromise;
     try {
-      sent = room.send(body);
+      sent = room.send({ text: body });
     } catch {
       return false;
     }
@@ -397,11 +371,8 @@ export class ChatController {
     });
   }
 
-  /** Tells the room the visitor is typing (at most once per TYPING_THROTTLE_MS). */
+  /** The visitor typed (the SDK sends a signal at most once per 2.5 s). */
   typing(): void {
-    const now = Date.now();
-    if (now - this.#lastTyping < TYPING_THROTTLE_MS) return;
-    this.#lastTyping = now;
     this.#room?.typing();
   }
 
@@ -435,7 +406,6 @@ export class ChatController {
     this.#stopClient();
     this.#offOpen();
     clearTimeout(this.#bannerTimer);
-    for (const t of this.#typingTimers.values()) clearTimeout(t);
     this.#listeners.clear();
   }
 }

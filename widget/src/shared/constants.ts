@@ -15,9 +15,6 @@ export const GUEST_ID_KEY = 'parley.guestId';
 export const MOBILE_MAX_WIDTH = 640;
 /** Offline this long before the reconnect banner shows. */
 export const BANNER_DELAY_MS = 3000;
-/** At most one typing signal per this many ms; others' typing expires after TYPING_TTL_MS. */
-export const TYPING_THROTTLE_MS = 2500;
-export const TYPING_TTL_MS = 6000;
 /** Messages per history page. */
 export const HISTORY_PAGE = 30;
 /** Longest message a visitor may send, in characters. */
