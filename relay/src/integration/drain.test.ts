@@ -281,17 +281,21 @@ run('drain: SIGTERM spreads the disconnects and every client moves to the other 
       .map((l) => JSON.parse(l) as { msg?: string; time?: number; reason?: string });
     const drainStart = logLines.find((l) => l.msg?.startsWith('draining'))?.time ?? NaN;
     const thirds = [0, 0, 0];
+    const per100ms = new Map<number, number>();
     for (const l of logLines) {
       if (l.msg !== 'connection closed' || l.reason !== 'server-shutdown') continue;
-      const third = Math.floor(((l.time ?? NaN) - drainStart) / (DRAIN_MS / 3));
-      thirds[Math.max(0, Math.min(2, third))]!++;
+      const at = (l.time ?? NaN) - drainStart;
+      thirds[Math.max(0, Math.min(2, Math.floor(at / (DRAIN_MS / 3))))]!++;
+      per100ms.set(Math.floor(at / 100), (per100ms.get(Math.floor(at / 100)) ?? 0) + 1);
     }
     expect(thirds.reduce((x, y) => x + y)).toBe(CLIENTS);
+    // Even is 100 per third and 10 per 100 ms; all at once would be 300 in one bin. The slack is
+    // for a relay starved of CPU on a shared machine (it then catches up at twice the rate).
     for (const n of thirds) {
-      // Even would be 100 each; all at once would be 300/0/0. Slack for a stalled (shared) machine.
-      expect(n).toBeGreaterThan((CLIENTS / 3) * 0.5);
-      expect(n).toBeLessThan((CLIENTS / 3) * 1.5);
+      expect(n).toBeGreaterThan(CLIENTS * 0.15);
+      expect(n).toBeLessThan(CLIENTS * 0.6);
     }
+    expect(Math.max(...per100ms.values())).toBeLessThanOrEqual(CLIENTS * 0.2);
 
     // Nothing lost, nothing duplicated: every receiver has every message of its room once.
     const sentByRoom = new Map<string, Set<string>>();
@@ -315,7 +319,7 @@ run('drain: SIGTERM spreads the disconnects and every client moves to the other 
       for (const times of c.received.values()) if (times > 1) duplicated++;
     }
     console.info(
-      `drain: ERRORs per window-third ${thirds.join('/')}, ${total} deliveries checked, lost ${lost}, duplicated ${duplicated}`,
+      `drain: ERRORs per window-third ${thirds.join('/')} (most in 100 ms: ${Math.max(...per100ms.values())}), ${total} deliveries checked, lost ${lost}, duplicated ${duplicated}`,
     );
     expect(total).toBeGreaterThan(CLIENTS * 20);
     expect({ lost, duplicated }).toEqual({ lost: 0, duplicated: 0 });
