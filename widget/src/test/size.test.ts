@@ -4,14 +4,14 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { widgetBuilt } from './harness.js';
 
-/** Budgets in bytes, minified and gzipped (DESIGN.md §11). 1 kB = 1024 B, as size-limit counts. */
-export const BUDGETS = { loader: 5 * 1024, chat: 30 * 1024 } as const;
 /**
- * The chat chunk is OVER its 30 kB design budget since the SDK's chat features landed (the SDK
- * with stompjs alone is ~21 kB of it; it was ~9 kB when the budget was set): see
- * docs/widget.md#size. Until that is decided, this ceiling stops it from growing further.
+ * Budgets in bytes, minified and gzipped; 1 kB = 1024 B, as size-limit counts. The test fails
+ * above them — no warning band. DESIGN.md §11 sets the chat chunk at 30 kB (`DESIGN_CHAT`); after
+ * the size work of 28 Nov 2026 it measures 33.05 kB, and what is left over 30 kB (and why) is in
+ * docs/widget.md#size for the lead to decide. Until then `chat` holds it at the real 33 kB.
  */
-export const CHAT_CEILING = 36 * 1024;
+export const DESIGN_CHAT = 30 * 1024;
+export const BUDGETS = { loader: 5 * 1024, chat: 33 * 1024 } as const;
 
 const dist = fileURLToPath(new URL('../../dist/', import.meta.url));
 const gz = (file: string): { min: number; gzip: number } => {
@@ -20,7 +20,7 @@ const gz = (file: string): { min: number; gzip: number } => {
 };
 
 describe.runIf(widgetBuilt())('size budgets of the built widget', () => {
-  it('loader ≤ 5 kB; chat chunk (Preact + SDK + stompjs) against its 30 kB budget, min+gzip', () => {
+  it('loader ≤ 5 kB; chat chunk (Preact + SDK + stompjs) ≤ 33 kB (design: 30 kB), min+gzip', () => {
     const manifest = JSON.parse(readFileSync(`${dist}manifest.json`, 'utf8')) as {
       chat: string;
       strings: Record<string, string>;
@@ -38,12 +38,10 @@ describe.runIf(widgetBuilt())('size budgets of the built widget', () => {
           (budget ? `  (budget ${budget} B, ${Math.round((100 * s.gzip) / budget)}%)` : ''),
       );
     }
+    console.log(
+      `chat chunk: ${chat.gzip - DESIGN_CHAT} B over the ${DESIGN_CHAT} B of DESIGN.md §11`,
+    );
     expect(loader.gzip).toBeLessThanOrEqual(BUDGETS.loader);
-    if (chat.gzip > BUDGETS.chat) {
-      console.warn(
-        `chat chunk is ${chat.gzip - BUDGETS.chat} B over its ${BUDGETS.chat} B design budget (ceiling ${CHAT_CEILING} B)`,
-      );
-    }
-    expect(chat.gzip).toBeLessThanOrEqual(CHAT_CEILING);
+    expect(chat.gzip).toBeLessThanOrEqual(BUDGETS.chat);
   });
 });
