@@ -1,6 +1,7 @@
 // Builds the widget into dist/:
 //   parley.js            the loader: one IIFE, ≤ 5 kB min+gzip, served with a 5-minute cache
 //   chat.<hash>.js       the chat chunk: Preact + SDK + stompjs, one ES module, ≤ 30 kB min+gzip
+//   agent.<hash>.js      agent mode (the support inbox), imported by the chat chunk for agents only
 //   manifest.json        file names and sizes
 // The loader finds the chunk beside itself: its hashed name is baked into the loader here.
 import { createHash } from 'node:crypto';
@@ -63,8 +64,11 @@ const manifest = (chatFile, stringsFiles) => ({
  */
 const noSockJs = {
   name: 'parley-no-sockjs',
-  resolveId: (id) => (id === 'sockjs-client' ? '\0no-sockjs' : null),
-  load: (id) => (id === '\0no-sockjs' ? 'export default undefined;' : null),
+  transform(code, id) {
+    if (!code.includes('sockjs-client') || id.includes('node_modules')) return null;
+    // `{}` like a module without a default export (rather than a chunk of its own).
+    return { code: code.replace(/import\(\s*['"]sockjs-client['"]\s*\)/g, 'Promise.resolve({})') };
+  },
 };
 
 /**
@@ -129,6 +133,31 @@ async function build(input, format, plugins) {
   }
 }
 
+/** The chat chunk, and the lazy chunks it imports (agent mode): hex-hashed names. */
+async function buildChat() {
+  const bundle = await rollup({
+    input: `${root}src/chat/index.tsx`,
+    // The entry may export more than `mount` (what agent.js imports from it): no facade chunk.
+    preserveEntrySignatures: 'allow-extension',
+    plugins: [typescript, resolve(), noSockJs, quietStomp, minify()],
+    onwarn(warning, warn) {
+      if (warning.code === 'UNRESOLVED_IMPORT') throw new Error(warning.message);
+      warn(warning);
+    },
+  });
+  try {
+    const { output } = await bundle.generate({
+      format: 'es',
+      hashCharacters: 'hex',
+      entryFileNames: 'chat.[hash:10].js',
+      chunkFileNames: '[name].[hash:10].js',
+    });
+    return output.filter((o) => o.type === 'chunk');
+  } finally {
+    await bundle.close();
+  }
+}
+
 const size = (code) => ({
   min: Buffer.byteLength(code),
   gzip: gzipSync(code, { level: 9 }).length,
@@ -136,9 +165,12 @@ const size = (code) => ({
 
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
-const chat = await build(`${root}src/chat/index.tsx`, 'es', [noSockJs, quietStomp]);
-const chatFile = `chat.${createHash('sha256').update(chat).digest('hex').slice(0, 10)}.js`;
-writeFileSync(dist + chatFile, chat);
+const chunks = await buildChat();
+for (const c of chunks) writeFileSync(dist + c.fileName, c.code);
+const entry = chunks.find((c) => c.isEntry);
+const chat = entry.code;
+const chatFile = entry.fileName;
+const lazy = Object.fromEntries(chunks.filter((c) => !c.isEntry).map((c) => [c.name, c.fileName]));
 const hashed = (prefix, code) =>
   `${prefix}.${createHash('sha256').update(code).digest('hex').slice(0, 10)}.js`;
 const stringsFiles = {};
@@ -151,10 +183,14 @@ const loader = await build(`${root}src/loader/index.ts`, 'iife', [
   manifest(chatFile, stringsFiles),
 ]);
 writeFileSync(`${dist}parley.js`, loader);
-const sizes = { loader: size(loader), chat: size(chat) };
+const sizes = {
+  loader: size(loader),
+  chat: size(chat),
+  ...Object.fromEntries(chunks.filter((c) => !c.isEntry).map((c) => [c.name, size(c.code)])),
+};
 writeFileSync(
   `${dist}manifest.json`,
-  `${JSON.stringify({ loader: 'parley.js', chat: chatFile, strings: stringsFiles, sizes }, null, 2)}\n`,
+  `${JSON.stringify({ loader: 'parley.js', chat: chatFile, lazy, strings: stringsFiles, sizes }, null, 2)}\n`,
 );
 for (const [name, s] of Object.entries(sizes)) {
   console.log(`widget ${name}: ${s.min} B min, ${s.gzip} B min+gzip`);

@@ -9,12 +9,13 @@ import type {
   SendPromise,
 } from '@parley/sdk';
 import { BANNER_DELAY_MS, SUPPORT_INBOX_ROOM, HISTORY_PAGE } from '../shared/constants.js';
+import { sheet } from '../loader/styles.js';
 import type { ChatContext } from './context.js';
 import type { Identity } from '../shared/options.js';
 import { wsUrl } from '../shared/options.js';
 import { mayPublish } from './grants.js';
 import { localIdStore, tokenSource, tokenUser } from './identity.js';
-import { fromChat, merge, textOf } from './messages.js';
+import { fromChat, merge } from './messages.js';
 import type { ViewMessage } from './messages.js';
 
 /** The connection as the panel words it. */
@@ -59,8 +60,11 @@ const CONNECTION: Record<ClientState, Connection> = {
   failed: 'failed',
 };
 
+/** Agent mode, in its own lazy chunk (agent.tsx). */
+export type AgentModule = typeof import('./agent.js');
+
 /** A page of `room`'s history before `before` (the newest without it); undefined on failure. */
-function page(room: Room, before?: number): Promise<HistoryResult | undefined> {
+export function page(room: Room, before?: number): Promise<HistoryResult | undefined> {
   return room
     .history({ limit: HISTORY_PAGE, ...(before !== undefined && { before }) })
     .catch(() => undefined);
@@ -69,12 +73,15 @@ function page(room: Room, before?: number): Promise<HistoryResult | undefined> {
 /** The chat's state and behaviour, apart from the components that draw it. */
 export class ChatController {
   state: ChatState;
+  /** Agent mode's chunk, once loaded (agents only). */
+  agent: AgentModule | undefined;
   readonly #ctx: ChatContext;
   readonly #listeners = new Set<() => void>();
   #client: ParleyClient | undefined;
   #room: Room | undefined;
   #roomOff: Array<() => void> = [];
   #inboxOff: (() => void) | undefined;
+  #inboxSheet: CSSStyleSheet | undefined;
   #token: string | undefined;
   #unread = 0;
   #bannerTimer: ReturnType<typeof setTimeout> | undefined;
@@ -143,7 +150,7 @@ export class ChatController {
       if (this.#room && this.state.messages.length === 0) void this.#loadLatest();
     });
     const { options } = this.#ctx;
-    if (this.state.agent) this.#followInbox(client);
+    if (this.state.agent) void this.#followInbox(client, generation);
     else if (options.conversation === 'support') {
       // The visitor's own room needs their user id: from the first token.
       void token().then(
@@ -285,34 +292,26 @@ export class ChatController {
     });
   }
 
-  #followInbox(client: ParleyClient): void {
-    const inbox = client.room(SUPPORT_INBOX_ROOM);
-    const add = (list: readonly ChatMessage[], live: boolean): void => {
-      const byUser = new Map(this.state.conversations.map((c) => [c.userId, c] as const));
-      for (const m of list) {
-        // The room comes from the verified sender, never from the body.
-        const old = byUser.get(m.sender.id);
-        const active = this.state.room === `support.${m.sender.id}`;
-        byUser.set(m.sender.id, {
-          userId: m.sender.id,
-          ...(m.sender.name !== undefined && { name: m.sender.name }),
-          last: textOf(m.body, m.headers['content-type']),
-          time: m.timestamp,
-          unread: live && !active ? (old?.unread ?? 0) + 1 : (old?.unread ?? 0),
-        });
-      }
-      this.#set({
-        conversations: [...byUser.values()].sort((a, b) => b.time.getTime() - a.time.getTime()),
-      });
-    };
-    const off = inbox.on('message', (m) => add([m], true));
-    const offConnected = client.on('connected', () => {
-      void page(inbox).then((latest) => latest && add(latest.messages, false));
-    });
-    this.#inboxOff = () => {
-      off();
-      offConnected();
-    };
+  /** Loads the agent chunk (once), adopts its styles and follows the inbox. */
+  async #followInbox(client: ParleyClient, generation: number): Promise<void> {
+    let agent: AgentModule;
+    try {
+      agent = this.agent ??= await import('./agent.js');
+    } catch {
+      return this.#connection('failed');
+    }
+    if (generation !== this.#generation) return;
+    const root = this.#ctx.root;
+    if (!this.#inboxSheet) {
+      this.#inboxSheet = sheet(agent.INBOX_CSS);
+      root.adoptedStyleSheets = [...root.adoptedStyleSheets, this.#inboxSheet];
+    }
+    this.#inboxOff = agent.followInbox(
+      client,
+      () => this.state,
+      (patch) => this.#set(patch),
+    );
+    this.#set({});
   }
 
   /** Sends a message; false when there is nothing to send or no room. */
@@ -406,6 +405,8 @@ export class ChatController {
     this.#stopClient();
     this.#offOpen();
     clearTimeout(this.#bannerTimer);
+    const root = this.#ctx.root;
+    root.adoptedStyleSheets = root.adoptedStyleSheets.filter((s) => s !== this.#inboxSheet);
     this.#listeners.clear();
   }
 }

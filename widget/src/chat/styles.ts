@@ -26,7 +26,7 @@ font-size:24px;line-height:1;cursor:pointer;color:inherit}
 .list-wrap{position:relative;flex:1;min-height:0;display:flex}
 .list{flex:1;overflow-y:auto;overscroll-behavior:contain;padding:12px 16px}
 .list:focus-visible{outline-offset:-3px}
-.groups,.bubbles,.inbox{list-style:none;margin:0;padding:0}
+.groups,.bubbles{list-style:none;margin:0;padding:0}
 .group{display:flex;flex-direction:column;align-items:flex-start;margin:0 0 12px}
 .group.mine{align-items:flex-end}
 .sender{margin:0 4px 3px;font-size:13px;font-weight:600;color:var(--parley-muted)}
@@ -52,14 +52,6 @@ border-radius:10px;background:var(--parley-bg);color:var(--parley-fg);font:inher
 .composer textarea:focus-visible{outline-width:2px}
 .composer textarea::placeholder{color:var(--parley-muted);opacity:1}
 .panel .send{border:0;border-radius:10px;padding:0 16px;height:40px;background:var(--parley-accent);color:var(--parley-accent-text);font-weight:600}
-.conversation{all:unset;box-sizing:border-box;display:grid;grid-template-columns:1fr auto;gap:2px 8px;width:100%;padding:12px 16px;
-border-bottom:1px solid var(--parley-border);cursor:pointer}
-.conversation:hover{background:var(--parley-bubble)}
-.conversation:focus-visible{outline:3px solid var(--parley-focus);outline-offset:-3px}
-.who{font-weight:600;display:flex;gap:6px;align-items:center;overflow:hidden}
-.count{min-width:20px;padding:0 6px;border-radius:10px;background:var(--parley-accent);color:var(--parley-accent-text);font-size:12px;text-align:center}
-.preview{grid-column:1;color:var(--parley-muted);overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
-.when{grid-row:1;grid-column:2;font-size:12px;color:var(--parley-muted)}
 @media (prefers-reduced-motion:no-preference){.panel{animation:parley-in .16s ease-out}}
 @keyframes parley-in{from{opacity:0;transform:translateY(8px)}}
 `;

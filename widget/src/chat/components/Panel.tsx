@@ -5,7 +5,6 @@ import { useFullScreen, useMobile } from '../mobile.js';
 import { Banner } from './Banner.js';
 import { Composer } from './Composer.js';
 import { Header } from './Header.js';
-import { Inbox } from './Inbox.js';
 import { MessageList } from './MessageList.js';
 import { TypingLine } from './TypingLine.js';
 
@@ -68,7 +67,9 @@ export function Panel({ ctx, controller, state }: PanelProps) {
       {state.banner && <Banner text={strings.reconnecting} />}
       {state.connection === 'failed' && <Banner text={strings.failed} />}
       {inInbox ? (
-        <Inbox ctx={ctx} controller={controller} state={state} />
+        controller.agent && (
+          <controller.agent.Inbox ctx={ctx} controller={controller} state={state} />
+        )
       ) : (
         <>
           <MessageList ctx={ctx} controller={controller} state={state} />
