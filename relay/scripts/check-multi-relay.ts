@@ -83,6 +83,8 @@ async function httpStatus(url: string): Promise<number> {
 /** A chat client through the proxy that reconnects (hinted) after server-shutdown. */
 class ProxyClient {
   readonly got = new Set<string>();
+  /** Sent without a RECEIPT yet; resent (same client id) after a reconnect. */
+  readonly outbox = new Set<string>();
   session = '';
   connected = false;
   private hint = 0;
@@ -117,6 +119,7 @@ class ProxyClient {
         const receipt = `sub-${this.user}-${Date.now()}`;
         c.watchForReceipt(receipt, () => {
           this.connected = true;
+          for (const id of this.outbox) this.transmit(id);
           ready();
         });
         c.subscribe(
@@ -149,13 +152,18 @@ class ProxyClient {
     });
   }
 
-  publish(id: string): Promise<void> {
-    const c = this.client!;
-    return new Promise((done) => {
-      const receipt = `p-${id}`;
-      c.watchForReceipt(receipt, () => done());
-      c.publish({ destination: this.room, body: id, headers: { 'parley-client-id': id, receipt } });
-    });
+  /** Sends now if connected; the message stays in the outbox until its RECEIPT. */
+  send(id: string): void {
+    this.outbox.add(id);
+    if (this.connected) this.transmit(id);
+  }
+
+  private transmit(id: string): void {
+    const c = this.client;
+    if (!c?.connected) return;
+    const receipt = `p-${id}-${Math.random().toString(36).slice(2, 8)}`;
+    c.watchForReceipt(receipt, () => this.outbox.delete(id));
+    c.publish({ destination: this.room, body: id, headers: { 'parley-client-id': id, receipt } });
   }
 
   async stop(): Promise<void> {
@@ -228,7 +236,7 @@ async function main(): Promise<void> {
     const bob = new ProxyClient('bob', wsUrl, '/topic/room.proxy');
     clients.push(alice, bob);
     await Promise.all([alice.connect(), bob.connect()]);
-    await alice.publish('hello-bob');
+    alice.send('hello-bob');
     await until('bob gets alice’s message', () => bob.got.has('hello-bob'), 5000);
     console.log(`chat through the proxy: ok (alice on ${alice.session}, bob on ${bob.session})`);
 
@@ -248,7 +256,7 @@ async function main(): Promise<void> {
     let sending = true;
     const traffic = (async () => {
       while (sending) {
-        if (bob.connected) await bob.publish(`m-${sent++}`);
+        bob.send(`m-${sent++}`);
         await sleep(50);
       }
     })();
@@ -259,10 +267,11 @@ async function main(): Promise<void> {
       async () => (await httpStatus(`${relayUrl(ports.RELAY_A_PORT)}/readyz`)) === 503,
       2000,
     );
-    const code = await relayA.exited;
+    const code = await Promise.race([relayA.exited, sleep(20_000).then(() => 'still running')]);
     await until('every client connected again', () => clients.every((c) => c.connected));
     sending = false;
     await traffic;
+    await until('every message receipted', () => bob.outbox.size === 0, 10_000);
     const afterB = await metric(ports.RELAY_B_PORT);
     const ids = Array.from({ length: sent }, (_, i) => `m-${i}`);
     await until(
