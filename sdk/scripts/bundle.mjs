@@ -33,9 +33,11 @@ try {
       [
         terser({
           module: true,
-          // stompjs's private members are `_name` properties (`_webSocket`, `_stompHandler`…),
-          // never touched outside stompjs (the SDK has no `_x` properties, and the bundle exports
-          // only the SDK's API): mangled like locals, −0.35 kB min+gzip.
+          // `_name` properties are internal, never part of an API: stompjs's private members
+          // (`_webSocket`, `_stompHandler`…) and the SDK's internal members (`_attach`,
+          // `_needsResync`, `_typingDestination`…: methods and fields of internal classes and
+          // records, never on the public surface). Mangled like locals (one name, one mangled
+          // name across the bundle): −0.35 kB min+gzip for stompjs's, −0.12 kB for the SDK's.
           mangle: { properties: { regex: /^_[a-zA-Z]/ } },
         }),
       ],

@@ -79,7 +79,7 @@ export abstract class Channel<E extends ChannelEvents> {
       }),
     );
     this.#signal = new TypingSignal(() => {
-      const to = this.typingDestination();
+      const to = this._typingDestination();
       if (to !== undefined) host.publish(to, { [KIND_HEADER]: KIND.typing });
     });
     this.#typers = new Typers((users) => this.#emit('typing', { users }));
@@ -218,19 +218,19 @@ export abstract class Channel<E extends ChannelEvents> {
   }
 
   /** Whether the channel is subscribed (has listeners that need it). @internal */
-  protected get subscribed(): boolean {
+  protected get _subscribed(): boolean {
     return this.#release !== undefined;
   }
 
   /** Whether the subscription is wanted. @internal */
-  protected wanted(): boolean {
+  protected _wanted(): boolean {
     const events = this.events as unknown as TypedEmitter<Record<string, unknown>>;
     return LIVE_EVENTS.some((e) => events.listenerCount(e) > 0);
   }
 
   /** Subscribes or unsubscribes as the listeners want. @internal */
   protected update(): void {
-    const wanted = this.wanted();
+    const wanted = this._wanted();
     if (wanted && !this.#release) {
       this.#release = this.host.subscribe(this.destination, this.#hooks());
     } else if (!wanted && this.#release) {
@@ -244,21 +244,21 @@ export abstract class Channel<E extends ChannelEvents> {
   }
 
   /** Where typing signals go (undefined: not known yet). @internal */
-  protected abstract typingDestination(): string | undefined;
+  protected abstract _typingDestination(): string | undefined;
 
   /** Extra SUBSCRIBE headers. @internal */
-  protected subscribeHeaders(): Record<string, string> {
+  protected _subscribeHeaders(): Record<string, string> {
     return {};
   }
 
   /** A live read event (after the local user's own position was taken from it). @internal */
-  protected abstract readEvent(event: ReadEventFrame, me: string | undefined): void;
+  protected abstract _readEvent(event: ReadEventFrame, me: string | undefined): void;
 
   /** The read positions fetched on subscribe and after every reconnect. @internal */
-  protected abstract readsFetched(reply: ReadsReply, me: string | undefined): void;
+  protected abstract _readsFetched(reply: ReadsReply, me: string | undefined): void;
 
   /** An event of another kind (presence). @internal */
-  protected otherEvent(kind: string, frame: InboundFrame): void {
+  protected _otherEvent(kind: string, frame: InboundFrame): void {
     void kind;
     void frame;
   }
@@ -292,7 +292,7 @@ export abstract class Channel<E extends ChannelEvents> {
       resync: (e) => this.#resync(e),
       refused: (error) => this.#emit('error', error),
       event: (kind, frame) => this.#event(kind, frame),
-      headers: () => this.subscribeHeaders(),
+      headers: () => this._subscribeHeaders(),
       synced: () => this.#synced(),
     };
   }
@@ -322,8 +322,8 @@ export abstract class Channel<E extends ChannelEvents> {
       if (event.user.id === me && event.offset !== undefined) {
         this.#setUnread(onRead(this.#unread, event.offset));
       }
-      this.readEvent(event, me);
-    } else this.otherEvent(kind, frame);
+      this._readEvent(event, me);
+    } else this._otherEvent(kind, frame);
   }
 
   #synced(): void {
@@ -334,7 +334,7 @@ export abstract class Channel<E extends ChannelEvents> {
         const me = this.host.userId();
         const mine = me === undefined ? 0 : (reply.reads.get(me)?.offset ?? 0);
         this.#setUnread(onReads(this.#unread, reply, mine));
-        this.readsFetched(reply, me);
+        this._readsFetched(reply, me);
       },
       () => undefined, // the connection ended: fetched again after the next connect
     );

@@ -60,7 +60,7 @@ export class ParleyClient {
     this.#machine = initialMachine({
       online: options.environment?.isOnline() ?? true,
       inPlace: options.refreshInPlace,
-      autoReconnect: options.reconnect !== false,
+      _autoReconnect: options.reconnect !== false,
     });
     this.#subscriptions = new SubscriptionRegistry({
       history: (destination) => this.#latestHistory(destination),
@@ -77,19 +77,19 @@ export class ParleyClient {
         this.#lastError = error;
         this.#events.emit('error', error);
       },
-      detached: () => {
-        this.#subscriptions.detach();
-        this.#outbox.detach();
+      _detached: () => {
+        this.#subscriptions._detach();
+        this.#outbox._detach();
         this.#caughtUp = false;
       },
       token: (event) => this.#events.emit('token', event),
-      revoked: (ids) =>
+      _revoked: (ids) =>
         this.#subscriptions.revoke(
           ids,
           (destination) =>
             new ParleyError('forbidden', `the refreshed token no longer grants ${destination}`),
         ),
-      scheduleRefresh: (delay) => this.#scheduleTokenRefresh(delay),
+      _scheduleRefresh: (delay) => this.#scheduleTokenRefresh(delay),
     });
   }
 
@@ -228,7 +228,7 @@ export class ParleyClient {
       send: (destination, message) => {
         const sent = this.#outbox.add(destination, message);
         if (this.#machine.state === ClientState.Failed && this.#lastError) {
-          this.#outbox.failAll(this.#lastError);
+          this.#outbox._failAll(this.#lastError);
         }
         return sent;
       },
@@ -312,17 +312,17 @@ export class ParleyClient {
       case 'refresh-token':
         return void this.#connection.refreshInPlace();
       case 'check-link':
-        return this.#connection.checkLink();
+        return this.#connection._checkLink();
       case 'resubscribe': {
         const session = this.#connection.session;
-        if (session) this.#subscriptions.attach(session);
+        if (session) this.#subscriptions._attach(session);
         return;
       }
       case 'flush-outbox': {
         const session = this.#connection.session;
         // Messages for one's own copy of a conversation are written to the peer's copy.
         if (session) {
-          this.#outbox.attach({
+          this.#outbox._attach({
             send: (destination, message) =>
               session.send(wireDestination(destination, this.#connection.userId), message),
           });
@@ -330,7 +330,7 @@ export class ParleyClient {
         return;
       }
       case 'fail-outbox':
-        return this.#outbox.failAll(
+        return this.#outbox._failAll(
           this.#lastError ?? new ParleyError('unknown', 'the client failed'),
         );
       case 'settle':
@@ -437,7 +437,7 @@ export class ParleyClient {
   }
 
   #latestHistory(destination: string): Promise<HistoryPage> {
-    return this.#connection.latestHistory(destination, this.#labels.get(destination) ?? '');
+    return this.#connection._latestHistory(destination, this.#labels.get(destination) ?? '');
   }
 }
 

@@ -30,13 +30,13 @@ export interface ConnectionHooks {
   /** A failure worth telling the app about (it may be retried). */
   error(error: ParleyError): void;
   /** The live session is gone: nothing may use it any more. */
-  detached(): void;
+  _detached(): void;
   /** A fresh token is in use. */
   token(event: TokenRefreshedEvent): void;
   /** A refreshed token no longer grants these subscription ids (`parley-revoked`). */
-  revoked(ids: string[]): void;
+  _revoked(ids: string[]): void;
   /** When the token should be refreshed next (ms from now), if at all. */
-  scheduleRefresh(delayMs: number | undefined): void;
+  _scheduleRefresh(delayMs: number | undefined): void;
 }
 
 /**
@@ -139,7 +139,7 @@ export class Connection {
       this.#hooks.error(failure);
       if (failure.reason === 'unauthorized') {
         this.#hooks.dispatch({ type: 'closed', kind: 'unauthorized' });
-      } else this.#hooks.scheduleRefresh(DEFAULTS.tokenRefreshRetryMs);
+      } else this.#hooks._scheduleRefresh(DEFAULTS.tokenRefreshRetryMs);
       return;
     }
     if (generation !== this.#generation) return;
@@ -155,18 +155,18 @@ export class Connection {
     const wireExp = result.headers['parley-token-exp'];
     const exp = wireExp && /^\d+$/.test(wireExp) ? Number(wireExp) : times.exp;
     this.#token = { exp, iat: times.iat };
-    this.#hooks.scheduleRefresh(refreshDelay(exp, times.iat, Date.now()));
+    this.#hooks._scheduleRefresh(refreshDelay(exp, times.iat, Date.now()));
     this.#hooks.token({ exp, inPlace: true });
     const revoked = result.headers['parley-revoked'];
-    if (revoked) this.#hooks.revoked(revoked.split(',').map((id) => decodeURIComponent(id)));
+    if (revoked) this.#hooks._revoked(revoked.split(',').map((id) => decodeURIComponent(id)));
   }
 
   /** The page is visible again: drop the link (and reconnect at once) if it is dead. */
-  checkLink(): void {
+  _checkLink(): void {
     const session = this.#session;
     if (!session) return;
     this.#checkingLink = true;
-    if (session.checkLink()) this.#checkingLink = false;
+    if (session._checkLink()) this.#checkingLink = false;
   }
 
   /** The user id the relay knows this client as (CONNECTED's `user-name`), once connected. */
@@ -183,7 +183,7 @@ export class Connection {
   }
 
   /** The newest page of `destination`'s history, over the live connection. */
-  latestHistory(destination: string, room: string): Promise<HistoryPage> {
+  _latestHistory(destination: string, room: string): Promise<HistoryPage> {
     return this.history(destination, room, { limit: DEFAULTS.resyncPageSize });
   }
 
@@ -262,6 +262,6 @@ export class Connection {
     this.#history?.close(error);
     this.#reads?.close(error);
     this.#history = this.#reads = undefined;
-    this.#hooks.detached();
+    this.#hooks._detached();
   }
 }

@@ -44,20 +44,20 @@ export class Dm extends Channel<DmEvents> {
   }
 
   /** @internal */
-  protected override typingDestination(): string | undefined {
+  protected override _typingDestination(): string | undefined {
     const me = this.host.userId();
     return me === undefined ? undefined : dmPeerCopy(this.id, me);
   }
 
   /** @internal */
-  protected override readEvent(event: ReadEventFrame, me: string | undefined): void {
+  protected override _readEvent(event: ReadEventFrame, me: string | undefined): void {
     // The peer's copy tells this one only the timestamp of what the peer read.
     if (event.user.id !== this.id || event.user.id === me || event.timestamp === undefined) return;
     this.#peerReadTo(event.user, event.timestamp);
   }
 
   /** @internal */
-  protected override readsFetched(reply: ReadsReply): void {
+  protected override _readsFetched(reply: ReadsReply): void {
     const timestamp = reply.peer?.timestamp;
     if (reply.peer?.user === this.id && timestamp !== undefined) {
       this.#peerReadTo({ id: this.id }, timestamp);

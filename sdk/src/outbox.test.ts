@@ -47,7 +47,7 @@ describe('Outbox', () => {
     expect(a.clientId).toMatch(/^[0-9a-f-]{36}$/);
     expect(a.clientId).not.toBe(b.clientId);
     const { s, sent } = sender();
-    box.attach(s);
+    box._attach(s);
     expect(sent.map((x) => x.body)).toEqual(['a', 'b']);
     expect(sent[0]?.clientId).toBe(a.clientId);
     sent[0]?.answer(ok(7, { 'parley-duplicate': 'true' }));
@@ -66,9 +66,9 @@ describe('Outbox', () => {
   it('resends with the same client id after a connection lost before the receipt', async () => {
     const { box } = outbox();
     const first = sender();
-    box.attach(first.s);
+    box._attach(first.s);
     const p = box.add('/d', msg('x'));
-    box.detach();
+    box._detach();
     first.sent[0]?.answer({
       ok: false,
       refused: false,
@@ -77,7 +77,7 @@ describe('Outbox', () => {
     await flush();
     expect(p.outgoing.status).toBe('pending');
     const second = sender();
-    box.attach(second.s);
+    box._attach(second.s);
     expect(second.sent.map((x) => x.clientId)).toEqual([p.clientId]);
     second.sent[0]?.answer(ok(1));
     await expect(p).resolves.toMatchObject({ offset: 1 });
@@ -86,7 +86,7 @@ describe('Outbox', () => {
   it('fails at once on a refusal retrying cannot fix, and retry() puts it back', async () => {
     const { box } = outbox();
     const { s, sent } = sender();
-    box.attach(s);
+    box._attach(s);
     const p = box.add('/d', msg('no'));
     sent[0]?.answer({ ok: false, refused: true, error: new ParleyError('forbidden', 'no grant') });
     await expect(p).rejects.toMatchObject({ reason: 'forbidden' });
@@ -105,14 +105,14 @@ describe('Outbox', () => {
     const p = box.add('/d', msg('busy'));
     for (let i = 1; i <= MAX_REFUSALS; i++) {
       const { s, sent } = sender();
-      box.attach(s);
+      box._attach(s);
       sent[0]?.answer({
         ok: false,
         refused: true,
         error: new ParleyError('rate-limited', 'slow down'),
       });
       await flush();
-      box.detach();
+      box._detach();
       expect(p.outgoing.status).toBe(i < MAX_REFUSALS ? 'pending' : 'failed');
     }
     await expect(p).rejects.toMatchObject({ reason: 'rate-limited' });

@@ -61,7 +61,7 @@ class Entry implements OutgoingMessage {
   receipt: SendReceipt | undefined;
   error: ParleyError | undefined;
   /** Sent on the current connection and waiting for its RECEIPT. */
-  inFlight = false;
+  _inFlight = false;
   refusals = 0;
   settle: { resolve(r: SendReceipt): void; reject(e: ParleyError): void } | undefined;
   readonly #outbox: Outbox;
@@ -128,29 +128,29 @@ export class Outbox {
   }
 
   /** Connected: sends every pending message, in order. */
-  attach(sender: OutboxSender): void {
+  _attach(sender: OutboxSender): void {
     this.#sender = sender;
     for (const entry of this.#pending.values()) {
-      if (!entry.inFlight) this.#transmit(entry, sender);
+      if (!entry._inFlight) this.#transmit(entry, sender);
     }
   }
 
   /** The connection ended: messages in flight wait for the next one. */
-  detach(): void {
+  _detach(): void {
     this.#sender = undefined;
-    for (const entry of this.#pending.values()) entry.inFlight = false;
+    for (const entry of this.#pending.values()) entry._inFlight = false;
   }
 
   /** Fails every pending message (client `failed`); later sends still queue. */
-  failAll(error: ParleyError): void {
+  _failAll(error: ParleyError): void {
     for (const entry of [...this.#pending.values()]) this.#fail(entry, error);
   }
 
   /** Fails everything and refuses later sends (client disposed). */
   close(error: ParleyError): void {
     this.#closedWith = error;
-    this.detach();
-    this.failAll(error);
+    this._detach();
+    this._failAll(error);
   }
 
   /** @internal Called by {@link Entry.retry}. */
@@ -201,11 +201,11 @@ export class Outbox {
   }
 
   #transmit(entry: Entry, sender: OutboxSender): void {
-    entry.inFlight = true;
+    entry._inFlight = true;
     void sender.send(entry.destination, entry.message).then((result) => {
       // An answer from an old connection, or for a message that already settled, is ignored.
       if (this.#pending.get(entry.clientId) !== entry || this.#sender !== sender) return;
-      entry.inFlight = false;
+      entry._inFlight = false;
       if (result.ok) return this.#sent(entry, result.headers);
       if (!result.refused) return; // connection lost: sent again on the next one
       entry.refusals += 1;
@@ -238,7 +238,7 @@ export class Outbox {
 
   #fail(entry: Entry, error: ParleyError): void {
     this.#remove(entry);
-    entry.inFlight = false;
+    entry._inFlight = false;
     entry.status = 'failed';
     entry.error = error;
     const settle = entry.settle;

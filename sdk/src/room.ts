@@ -67,34 +67,34 @@ export class Room extends Channel<RoomEvents> {
   }
 
   /** @internal */
-  protected override wanted(): boolean {
-    return super.wanted() || this.#wantsPresence();
+  protected override _wanted(): boolean {
+    return super._wanted() || this.#wantsPresence();
   }
 
   /** @internal */
   protected override update(): void {
     const present = this.#wantsPresence();
     const changed = present !== this.#present;
-    const was = this.subscribed;
+    const was = this._subscribed;
     this.#present = present;
     super.update();
     if (!changed) return;
-    if (was && this.subscribed) this.host.refresh(this.destination);
+    if (was && this._subscribed) this.host.refresh(this.destination);
     if (!present) this.#setMembers(new Map());
   }
 
   /** @internal */
-  protected override subscribeHeaders(): Record<string, string> {
+  protected override _subscribeHeaders(): Record<string, string> {
     return this.#present ? { [PRESENCE_HEADER]: 'true' } : {};
   }
 
   /** @internal */
-  protected override typingDestination(): string {
+  protected override _typingDestination(): string {
     return this.destination;
   }
 
   /** @internal */
-  protected override readEvent(event: ReadEventFrame): void {
+  protected override _readEvent(event: ReadEventFrame): void {
     if (event.offset === undefined) return;
     const position: ReadPosition = {
       offset: event.offset,
@@ -106,7 +106,7 @@ export class Room extends Channel<RoomEvents> {
   }
 
   /** @internal */
-  protected override readsFetched(reply: ReadsReply): void {
+  protected override _readsFetched(reply: ReadsReply): void {
     for (const [id, position] of reply.reads) {
       const known = this.#reads.get(id);
       if (known?.offset === position.offset && known.at === position.at) continue;
@@ -116,7 +116,7 @@ export class Room extends Channel<RoomEvents> {
   }
 
   /** @internal */
-  protected override otherEvent(kind: string, frame: InboundFrame): void {
+  protected override _otherEvent(kind: string, frame: InboundFrame): void {
     if (kind !== KIND.presence || !this.#present) return;
     const event = parsePresence(frame.body);
     if (!event) return;

@@ -137,7 +137,7 @@ export class Session implements SubscriptionTarget, OutboxSender {
    * After the page was hidden: false if the link is certainly dead (then it is dropped), true
    * if it is up or merely quiet (the watchdog gives it one more heart-beat period).
    */
-  checkLink(): boolean {
+  _checkLink(): boolean {
     if (!this.connected) return false;
     const socket = this.#stomp.webSocket;
     if (!socket || socket.readyState !== 1) {

@@ -15,7 +15,7 @@ describe('transition (pure state machine)', () => {
   const table: Array<[ClientState, Partial<Machine>, MachineEvent, ClientState, string[]]> = [
     ['idle', {}, { type: 'connect' }, 'connecting', ['open']],
     ['disconnected', {}, { type: 'connect' }, 'connecting', ['open']],
-    ['failed', { authRetried: true }, { type: 'connect' }, 'connecting', ['open']],
+    ['failed', { _authRetried: true }, { type: 'connect' }, 'connecting', ['open']],
     ['connecting', { opening: true }, { type: 'connect' }, 'connecting', []],
     ['connected', {}, { type: 'connect' }, 'connected', []],
     ['reconnecting', {}, { type: 'connect' }, 'reconnecting', []],
@@ -65,7 +65,7 @@ describe('transition (pure state machine)', () => {
     ],
     [
       'reconnecting',
-      { opening: true, authRetried: true },
+      { opening: true, _authRetried: true },
       { type: 'closed', kind: 'auth' },
       'failed',
       ['disarm-connection-timers', 'close', 'settle', 'fail-outbox', 'emit'],
@@ -100,7 +100,7 @@ describe('transition (pure state machine)', () => {
     ],
     [
       'connected',
-      { autoReconnect: false },
+      { _autoReconnect: false },
       { type: 'closed', kind: 'transient' },
       'disconnected',
       ['disarm-connection-timers', 'settle', 'emit'],
@@ -183,10 +183,10 @@ describe('transition (pure state machine)', () => {
       type: 'closed',
       kind: 'auth',
     }).machine;
-    expect(m).toMatchObject({ state: 'reconnecting', authRetried: true, opening: true });
+    expect(m).toMatchObject({ state: 'reconnecting', _authRetried: true, opening: true });
     expect(transition(m, { type: 'closed', kind: 'auth' }).machine.state).toBe('failed');
     m = transition(m, { type: 'opened' }).machine;
-    expect(m.authRetried).toBe(false);
+    expect(m._authRetried).toBe(false);
     expect(transition(m, { type: 'closed', kind: 'auth' }).machine.state).toBe('reconnecting');
   });
 

@@ -13,7 +13,7 @@ export interface Machine {
   /** Consecutive failed attempts since the last stable connection (the backoff exponent). */
   readonly attempt: number;
   /** The one fresh-token retry after the relay refused a token has been used. */
-  readonly authRetried: boolean;
+  readonly _authRetried: boolean;
   /** The environment says the network is up (browsers' `online`/`offline`). */
   readonly online: boolean;
   /** An attempt (token, socket, CONNECT) is in flight. */
@@ -21,7 +21,7 @@ export interface Machine {
   /** Refresh the token in place (`SEND /parley/token`); false once the relay showed it can't. */
   readonly inPlace: boolean;
   /** Reconnect on its own after a lost connection (else stop in `disconnected`). */
-  readonly autoReconnect: boolean;
+  readonly _autoReconnect: boolean;
 }
 
 /**
@@ -100,16 +100,16 @@ export interface Step {
 
 /** The machine of a new client. @internal */
 export function initialMachine(
-  options: { online?: boolean; inPlace?: boolean; autoReconnect?: boolean } = {},
+  options: { online?: boolean; inPlace?: boolean; _autoReconnect?: boolean } = {},
 ): Machine {
   return {
     state: Idle,
     attempt: 0,
-    authRetried: false,
+    _authRetried: false,
     online: options.online ?? true,
     opening: false,
     inPlace: options.inPlace ?? true,
-    autoReconnect: options.autoReconnect ?? true,
+    _autoReconnect: options._autoReconnect ?? true,
   };
 }
 
@@ -132,8 +132,8 @@ function fail(m: Machine, wasConnected: boolean): Step {
 function closed(m: Machine, kind: CloseKind, spreadMs: number): Step {
   const wasConnected = m.state === Connected;
   if (kind === 'unauthorized' || kind === 'fatal') return fail(m, wasConnected);
-  if (kind === 'auth' && m.authRetried) return fail(m, wasConnected);
-  if (!m.autoReconnect && kind !== 'auth' && kind !== 'refresh-unsupported') {
+  if (kind === 'auth' && m._authRetried) return fail(m, wasConnected);
+  if (!m._autoReconnect && kind !== 'auth' && kind !== 'refresh-unsupported') {
     return {
       machine: { ...m, state: Disconnected, opening: false },
       effects: [
@@ -152,7 +152,7 @@ function closed(m: Machine, kind: CloseKind, spreadMs: number): Step {
   switch (kind) {
     case 'auth':
       return {
-        machine: { ...base, authRetried: true, opening: true },
+        machine: { ...base, _authRetried: true, opening: true },
         effects: [...lost, { type: 'open' }],
       };
     case 'refresh-unsupported':
@@ -202,7 +202,7 @@ export function transition(m: Machine, event: MachineEvent): Step {
     case 'connect':
       if (live) return stay(m);
       return {
-        machine: { ...m, state: Connecting, attempt: 0, authRetried: false, opening: true },
+        machine: { ...m, state: Connecting, attempt: 0, _authRetried: false, opening: true },
         effects: [{ type: 'open' }],
       };
     case 'disconnect':
@@ -231,7 +231,7 @@ export function transition(m: Machine, event: MachineEvent): Step {
     case 'opened':
       if (!m.opening || (state !== Connecting && state !== Reconnecting)) return stay(m);
       return {
-        machine: { ...m, state: Connected, opening: false, authRetried: false },
+        machine: { ...m, state: Connected, opening: false, _authRetried: false },
         effects: [
           { type: 'arm-connection-timers' },
           { type: 'emit', event: 'connected' },

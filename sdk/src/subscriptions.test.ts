@@ -62,16 +62,16 @@ describe('SubscriptionRegistry', () => {
   it('resumes after its cursor and drops a replay overlapping what was seen', () => {
     const { reg, got, caughtUp } = registry();
     const first = target();
-    reg.attach(first.t);
+    reg._attach(first.t);
     expect(first.subs[0]?.headers).toEqual({});
     first.subs[0]?.receipt?.({ ok: true, headers: {} });
     expect(caughtUp()).toBe(1);
     first.subs[0]?.deliver(frame(1));
     first.subs[0]?.deliver(frame(2));
-    reg.detach();
+    reg._detach();
     first.subs[0]?.deliver(frame(3)); // late frame of the old connection: ignored
     const second = target();
-    reg.attach(second.t);
+    reg._attach(second.t);
     expect(second.subs[0]?.headers).toEqual({ 'parley-since': '2', 'parley-epoch': 'e1' });
     for (const o of [2, 3, 3, 4]) second.subs[0]?.deliver(frame(o));
     second.subs[0]?.deliver(frame(0, 'e1', { 'message-id': 'typing' }));
@@ -83,11 +83,11 @@ describe('SubscriptionRegistry', () => {
   it('resyncs from history on parley-recovered:false and on a parley-gap mark', async () => {
     const { reg, resyncs, caughtUp } = registry(['a', 'b']);
     const first = target();
-    reg.attach(first.t);
+    reg._attach(first.t);
     first.subs[0]?.deliver(frame(7));
-    reg.detach();
+    reg._detach();
     const second = target();
-    reg.attach(second.t);
+    reg._attach(second.t);
     second.subs[0]?.receipt?.({
       ok: true,
       headers: { 'parley-recovered': 'false', 'parley-epoch': 'e2' },
@@ -131,7 +131,7 @@ describe('SubscriptionRegistry: chat events and header switches', () => {
       headers: (): Record<string, string> => (presence ? { 'parley-presence': 'true' } : {}),
       synced: () => synced++,
     });
-    reg.attach(t);
+    reg._attach(t);
     return {
       reg,
       subs,

@@ -68,14 +68,14 @@ interface Entry {
   readonly resume: ResumeState;
   id: string | undefined;
   /** A second subscription replacing `id` with new headers, until its receipt. */
-  switching: string | undefined;
+  _switching: string | undefined;
   /** The headers changed again while switching: switch once more after. */
   again: boolean;
   /** Subscribed on an earlier connection: a reconnect must recover what it missed. */
-  wasLive: boolean;
+  _wasLive: boolean;
   /** A resync is owed (asked for, not yet done). */
-  needsResync: boolean;
-  syncing: boolean;
+  _needsResync: boolean;
+  _syncing: boolean;
   /** Refused for good: skipped on later connects. */
   refused: boolean;
 }
@@ -122,11 +122,11 @@ export class SubscriptionRegistry {
       hooks,
       resume: new ResumeState(),
       id: undefined,
-      switching: undefined,
+      _switching: undefined,
       again: false,
-      wasLive: false,
-      needsResync: false,
-      syncing: false,
+      _wasLive: false,
+      _needsResync: false,
+      _syncing: false,
       refused: false,
     };
     this.#entries.set(destination, entry);
@@ -135,10 +135,10 @@ export class SubscriptionRegistry {
       if (this.#entries.get(destination) !== entry) return;
       this.#entries.delete(destination);
       this.#done(entry, this.#generation);
-      for (const id of [entry.id, entry.switching]) {
+      for (const id of [entry.id, entry._switching]) {
         if (this.#target && id !== undefined) this.#target.unsubscribe(id);
       }
-      entry.id = entry.switching = undefined;
+      entry.id = entry._switching = undefined;
     };
   }
 
@@ -151,31 +151,31 @@ export class SubscriptionRegistry {
     const entry = this.#entries.get(destination);
     const target = this.#target;
     if (!entry || !target || entry.id === undefined || entry.refused) return;
-    if (entry.switching !== undefined) {
+    if (entry._switching !== undefined) {
       entry.again = true;
       return;
     }
     const generation = this.#generation;
     try {
-      entry.switching = target.subscribe(
+      entry._switching = target.subscribe(
         destination,
         (frame) => this.#onFrame(entry, frame, generation),
         this.#headers(entry),
         (result) => {
           if (generation !== this.#generation || this.#entries.get(destination) !== entry) return;
           if (!result.ok) {
-            entry.switching = undefined;
+            entry._switching = undefined;
             if (result.refused && PERMANENT_SEND_REASONS.has(result.error.reason)) {
               this.#refuse(entry, result.error);
             }
             return;
           }
           const old = entry.id;
-          entry.id = entry.switching;
-          entry.switching = undefined;
+          entry.id = entry._switching;
+          entry._switching = undefined;
           if (old !== undefined) target.unsubscribe(old);
           if (result.headers['parley-recovered'] === 'false') {
-            entry.needsResync = true;
+            entry._needsResync = true;
             void this.#resync(entry, generation);
           }
           if (entry.again) {
@@ -186,12 +186,12 @@ export class SubscriptionRegistry {
       );
     } catch {
       // The connection is going away; the next connect subscribes with the new headers.
-      entry.switching = undefined;
+      entry._switching = undefined;
     }
   }
 
   /** Subscribes every destination on `target` (called on connect). */
-  attach(target: SubscriptionTarget): void {
+  _attach(target: SubscriptionTarget): void {
     const generation = ++this.#generation;
     this.#target = target;
     this.#waiting = new Set(this.#entries.values());
@@ -208,32 +208,32 @@ export class SubscriptionRegistry {
    */
   revoke(ids: readonly string[], error: (destination: string) => ParleyError): void {
     for (const entry of this.#entries.values()) {
-      const { id, switching } = entry;
+      const { id, _switching: switching } = entry;
       if (!(id !== undefined && ids.includes(id)) && !(switching && ids.includes(switching))) {
         continue;
       }
       for (const other of [id, switching]) {
         if (other !== undefined && !ids.includes(other)) this.#target?.unsubscribe(other);
       }
-      entry.id = entry.switching = undefined;
+      entry.id = entry._switching = undefined;
       this.#refuse(entry, error(entry.destination));
     }
   }
 
   /** Forgets the live subscriptions (called when the connection ends or starts closing). */
-  detach(): void {
+  _detach(): void {
     this.#generation++;
     this.#target = undefined;
     this.#waiting.clear();
     for (const entry of this.#entries.values()) {
-      entry.id = entry.switching = undefined;
+      entry.id = entry._switching = undefined;
       entry.again = false;
-      entry.syncing = false;
+      entry._syncing = false;
     }
   }
 
   /** The destinations currently wanted. */
-  destinations(): string[] {
+  _destinations(): string[] {
     return [...this.#entries.keys()];
   }
 
@@ -243,7 +243,7 @@ export class SubscriptionRegistry {
   }
 
   #subscribe(target: SubscriptionTarget, entry: Entry, generation: number): void {
-    const resuming = entry.wasLive;
+    const resuming = entry._wasLive;
     try {
       entry.id = target.subscribe(
         entry.destination,
@@ -256,7 +256,7 @@ export class SubscriptionRegistry {
           }
         },
       );
-      entry.wasLive = true;
+      entry._wasLive = true;
     } catch {
       // The connection is going away; the next connect subscribes again.
       entry.id = undefined;
@@ -287,7 +287,7 @@ export class SubscriptionRegistry {
     // A gap this subscription already filled (from a replay) needs nothing.
     const filled = gap && before?.epoch === m.epoch && before.offset >= Number(gap[2]);
     if (m.headers['parley-gap'] !== undefined && !filled) {
-      entry.needsResync = true;
+      entry._needsResync = true;
       void this.#resync(entry, generation);
     }
   }
@@ -303,8 +303,8 @@ export class SubscriptionRegistry {
     const lost =
       entry.hooks.resumable !== false &&
       (receipt['parley-recovered'] === 'false' || (resuming && !entry.resume.cursor));
-    if (lost) entry.needsResync = true;
-    if (entry.needsResync) return void this.#resync(entry, generation);
+    if (lost) entry._needsResync = true;
+    if (entry._needsResync) return void this.#resync(entry, generation);
     entry.hooks.synced?.();
     this.#done(entry, generation);
   }
@@ -316,12 +316,12 @@ export class SubscriptionRegistry {
   }
 
   async #resync(entry: Entry, generation: number): Promise<void> {
-    if (entry.syncing) return;
-    entry.syncing = true;
+    if (entry._syncing) return;
+    entry._syncing = true;
     try {
       const page = await this.#deps.history(entry.destination);
       if (generation !== this.#generation || this.#entries.get(entry.destination) !== entry) return;
-      entry.needsResync = false;
+      entry._needsResync = false;
       for (const m of page.messages) entry.resume.accept(stampsOf(m));
       if (page.messages.length > 0 || entry.resume.cursor) {
         entry.hooks.resync({ messages: page.messages, epoch: page.epoch });
@@ -330,7 +330,7 @@ export class SubscriptionRegistry {
       // The connection ended before the page came: the next connect resyncs again.
       return;
     } finally {
-      entry.syncing = false;
+      entry._syncing = false;
     }
     entry.hooks.synced?.();
     this.#done(entry, generation);

@@ -7,8 +7,10 @@ import { widgetBuilt } from './harness.js';
 /**
  * Budgets in bytes, minified and gzipped; 1 kB = 1024 B, as size-limit counts. The test fails
  * above them — no warning band. DESIGN.md §11 sets the chat chunk at 30 kB (`DESIGN_CHAT`); after
- * the size work of 28 Nov 2026 it measures 33.05 kB, and what is left over 30 kB (and why) is in
- * docs/widget.md#size for the lead to decide. Until then `chat` holds it at the real 33 kB.
+ * the size work of 28 Nov 2026 it measures 31.85 kB (agent mode in its own lazy chunk, SDK internal
+ * names mangled), and what is left over 30 kB (and why) is in docs/widget.md#size for the lead to
+ * decide. Until then `chat` stays at 33 kB. Lazy chunks (agent mode) and locale strings are listed
+ * without a budget: visitors do not load the agent chunk.
  */
 export const DESIGN_CHAT = 30 * 1024;
 export const BUDGETS = { loader: 5 * 1024, chat: 33 * 1024 } as const;
