@@ -175,7 +175,12 @@ describe('rooms: typing, presence, reads, unread, history', () => {
     const bobRoom = bob.room('reconnect');
     let aliceSees: readonly Member[] = [];
     let bobSees: readonly Member[] = [];
-    aliceRoom.on('members', (e) => (aliceSees = e.members));
+    // Every member set alice saw: bob may be back before a poll would see him gone.
+    const aliceSaw: string[] = [];
+    aliceRoom.on('members', (e) => {
+      aliceSees = e.members;
+      aliceSaw.push(ids(e.members).join());
+    });
     bobRoom.on('members', (e) => (bobSees = e.members));
     const bobMessages: string[] = [];
     bobRoom.on('message', (m) => bobMessages.push(m.body));
@@ -192,9 +197,16 @@ describe('rooms: typing, presence, reads, unread, history', () => {
         resolve();
       });
     });
+    const noticed = new Promise<void>((resolve) => {
+      const off = bob.on('reconnecting', () => {
+        off();
+        resolve();
+      });
+    });
+    const seenBefore = aliceSaw.length;
     for (const s of bobSockets.open()) s.terminate();
-    await until(() => bob.state === 'reconnecting', 'bob notices');
-    await until(() => ids(aliceSees).join() === 'alice', 'alice sees bob go');
+    await noticed;
+    await until(() => aliceSaw.slice(seenBefore).includes('alice'), 'alice sees bob go');
     for (const text of ['during-1', 'during-2']) await aliceRoom.send(text);
     await reconnected;
     await until(() => ids(aliceSees).join() === 'alice,bob', 'alice sees bob come back');
