@@ -65,10 +65,11 @@ export interface Relay {
   /** Ends every session at once with an ERROR (server-shutdown), stops listening, closes the broker. */
   close(): Promise<void>;
   /**
-   * Graceful stop (lifecycle/relay-drain.ts): `/readyz` answers 503 and new WebSockets are
-   * refused (503, `Retry-After`) at once; the sessions are ended evenly over `windowMs`, each with
-   * `ERROR server-shutdown` and a `parley-reconnect-after` hint; then it stops listening and
-   * closes the broker. Called again (or `close()`) while draining: the rest end at once.
+   * Graceful stop (lifecycle/relay-drain.ts): `/readyz` answers 503 and new WebSockets (and
+   * SockJS sessions) are refused (503, `Retry-After`) at once; the sessions are ended evenly over
+   * `windowMs`, each with `ERROR server-shutdown` and a `parley-reconnect-after` hint; then it
+   * stops listening and closes the broker. Called again (or `close()`) while draining: the rest
+   * end at once.
    */
   drain(windowMs: number): Promise<void>;
 }
@@ -210,6 +211,10 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
         createSession,
         maxPreconnectBytes: connections.maxPreconnectBytes,
         onRefused: (reason) => metrics.refuse(reason),
+        // New sessions are refused while draining, as /ws upgrades are.
+        draining: (): number | undefined => drain.retryAfter(),
+        onEnded: (session, code, transport) =>
+          logConnectionEnd(deps.log, session, code, `sockjs-${transport}`),
         maxQueuedBytes: maxBackpressure,
         maxSendBytes: maxPayloadLength,
         metricsRegistry: metrics.registry,
@@ -261,7 +266,8 @@ export async function startRelay(config: Config, deps: RelayDeps): Promise<Relay
   sweep.unref();
   const drain = new RelayDrain({
     live: () => sessions,
-    openSockets: () => openWs,
+    // SockJS: sessions whose ERROR and close frame a receiver has not taken yet.
+    openSockets: (): number => openWs + (sockjs?.registry.closePending() ?? 0),
     log: deps.log,
     begin: () => {
       closing = true;

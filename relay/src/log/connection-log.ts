@@ -30,7 +30,7 @@ export interface ConnectionEndFields {
    * `client-closed`, or `connection-lost` for close code 1006 (no close frame).
    */
   reason: string;
-  /** `ws` or `sockjs`. */
+  /** `ws`, or `sockjs-<transport>` (`sockjs-xhr-streaming`…) for SockJS. */
   transport: string;
 }
 

@@ -20,6 +20,8 @@ export interface EndpointContext {
   trustedProxies: AddressSet;
   /** Counts a refused request. */
   bad(kind: BadRequestKind): void;
+  /** Counts a new session refused because the relay is draining (as `/ws` upgrades are). */
+  refused(reason: 'draining'): void;
 }
 
 /** Server and session ids: what sockjs-client generates, with room for custom ids. */
@@ -82,7 +84,8 @@ export function refuse(
   info: RequestInfo,
   r: Refusal,
 ): void {
-  ctx.bad(r.kind);
+  if (r.kind === 'draining') ctx.refused(r.kind);
+  else ctx.bad(r.kind);
   const extra: Array<[string, string]> =
     r.retryAfter > 0 ? [['retry-after', String(r.retryAfter)]] : [];
   writeError(res, info, r.status, r.message, [['parley-reason', r.kind], ...extra]);

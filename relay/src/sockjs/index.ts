@@ -45,6 +45,11 @@ export interface SockJsWiring extends StompOverSockJsOptions {
   maxSendBytes: number;
   /** The relay's Prometheus registry. */
   metricsRegistry: Registry;
+  /**
+   * While the relay drains: the `Retry-After` seconds of the 503 (`parley-reason: draining`)
+   * that refuses every new session, as on `/ws`; `undefined` when not draining.
+   */
+  draining?: () => number | undefined;
 }
 
 /** The served SockJS endpoints. */
@@ -65,7 +70,7 @@ export function serveSockJs(app: UWS.TemplatedApp, w: SockJsWiring): SockJsHandl
     maxSendBytes: w.maxSendBytes,
     streamingLimitBytes: STREAMING_LIMIT_BYTES,
   };
-  const registry = new SessionRegistry(settings, w.gate);
+  const registry = new SessionRegistry(settings, w.gate, w.draining);
   const metrics = new SockJsMetrics(w.metricsRegistry, registry);
   const server = {
     uws: w.uws,
@@ -73,6 +78,7 @@ export function serveSockJs(app: UWS.TemplatedApp, w: SockJsWiring): SockJsHandl
     registry,
     trustedProxies: w.trustedProxies,
     onBadRequest: (kind: Parameters<SockJsMetrics['badRequest']>[0]) => metrics.badRequest(kind),
+    onRefused: (reason: 'draining') => w.onRefused?.(reason),
   };
   registerSockJs(app, server, {
     prefix: SOCKJS_PREFIX,

@@ -10,6 +10,9 @@ import { AddressSet } from '../net/ip.js';
 import { request, sessionPath, sleep, startTestServer, stream } from './sockjs.harness.js';
 import type { TestServer } from './sockjs.harness.js';
 import { echoService, testEndpoints } from './test-services.js';
+import type { Receiver } from './receiver.js';
+import { SessionRegistry } from './registry.js';
+import { SockJsSession } from './session.js';
 
 const ECHO = '/sockjs-test/echo';
 let server: TestServer | undefined;
@@ -196,5 +199,80 @@ describe('who may use a session', () => {
       (await request(server.port, 'POST', send, { body: '["x"]', headers: alice })).status,
     ).toBe(204);
     expect((await request(server.port, 'POST', path, { headers: alice })).body).toBe('a["x"]\n');
+  });
+});
+
+describe('relay drain', () => {
+  const settings = {
+    allowedOrigins: [],
+    heartbeatMs: 0,
+    disconnectDelayMs: 60_000,
+    maxSessions: 10,
+    maxQueuedBytes: 1024,
+    maxSendBytes: 1024,
+    streamingLimitBytes: 4096,
+  };
+  const who = { key: '127.0.0.1', peer: '127.0.0.1', forwarding: { forwardedFor: '', realIp: '' } };
+
+  it('refuses new sessions and raw WebSocket places with 503 draining while the relay drains', () => {
+    const relay: { retryAfter?: number } = {};
+    const registry = new SessionRegistry(settings, undefined, () => relay.retryAfter);
+    const open = registry.open('/sockjs/a', 'xhr-polling', who);
+    expect(open).toBeInstanceOf(SockJsSession);
+    relay.retryAfter = 2;
+    for (const refused of [
+      registry.open('/sockjs/b', 'xhr-streaming', who),
+      registry.reserve('/sockjs/raw:1', 'raw-websocket', who),
+    ]) {
+      expect(refused).toEqual({
+        kind: 'draining',
+        status: '503 Service Unavailable',
+        message: 'this relay is shutting down: connect to another one',
+        retryAfter: 2,
+      });
+    }
+    expect(registry.size).toBe(1);
+    (open as SockJsSession).abort();
+  });
+
+  it('counts server-closed sessions until a receiver has taken the close frame; onClose gets the code', () => {
+    const registry = new SessionRegistry(settings);
+    const s = registry.open('/sockjs/a', 'xhr-polling', who) as SockJsSession;
+    const codes: number[] = [];
+    s.bind({ onMessage: () => undefined, onClose: (code) => codes.push(code) });
+    s.transport.close(1001, 'server-shutdown');
+    expect(codes).toEqual([1001]);
+    expect(registry.closePending()).toBe(1);
+    const written: string[] = [];
+    const poll = (): Receiver => ({
+      polling: true,
+      writable: true,
+      write: (frames) => written.push(...frames),
+      bufferedAmount: () => 0,
+      end: () => undefined,
+    });
+    // A first poll takes `o` alone; the next one the close frame.
+    const first = poll();
+    s.attach(first);
+    expect(registry.closePending()).toBe(1);
+    s.detach(first);
+    s.attach(poll());
+    expect(written).toEqual(['o', 'c[1001,"server-shutdown"]']);
+    expect(registry.closePending()).toBe(0);
+    s.abort();
+    expect(codes).toEqual([1001]);
+    expect(registry.size).toBe(0);
+  });
+
+  it('a session the client left reports 1006 after the disconnect delay, its WebSocket code otherwise', () => {
+    const registry = new SessionRegistry(settings);
+    const left = registry.open('/sockjs/a', 'xhr-polling', who) as SockJsSession;
+    const ws = registry.open('/sockjs/b', 'websocket', who) as SockJsSession;
+    const codes: number[] = [];
+    left.bind({ onMessage: () => undefined, onClose: (code) => codes.push(code) });
+    ws.bind({ onMessage: () => undefined, onClose: (code) => codes.push(code) });
+    left.abort();
+    ws.abort(1000);
+    expect(codes).toEqual([1006, 1000]);
   });
 });

@@ -9,9 +9,12 @@ export interface Admission {
   release(key: string): void;
 }
 
-/** Why a new session was refused: an HTTP status, a body, and the metrics label. */
+/**
+ * Why a new session was refused: an HTTP status, a body, and the metrics label (`draining` is
+ * counted as a relay connection refusal, everything else as a SockJS bad request).
+ */
 export interface Refusal {
-  kind: BadRequestKind;
+  kind: BadRequestKind | 'draining';
   status: string;
   message: string;
   retryAfter: number;
@@ -53,6 +56,8 @@ export class SessionRegistry {
   constructor(
     private readonly settings: SockJsSettings,
     private readonly gate?: Admission,
+    /** While the relay drains: the `Retry-After` seconds of the 503 refusing new sessions. */
+    private readonly draining?: () => number | undefined,
   ) {}
 
   /** The open (or closing) session `key`, if the client at `client` may use it. */
@@ -97,6 +102,13 @@ export class SessionRegistry {
     return this.entries.size;
   }
 
+  /** Sessions closed by the server whose close frame no receiver has taken yet. */
+  closePending(): number {
+    let n = 0;
+    for (const { session } of this.entries.values()) if (session?.closePending) n++;
+    return n;
+  }
+
   /** Ends every SockJS session (relay shutdown); raw WebSockets are closed by their owners. */
   closeAll(code: number, reason: string): void {
     for (const { session } of [...this.entries.values()]) {
@@ -110,6 +122,15 @@ export class SessionRegistry {
     transport: SockJsTransportName,
     client: ClientInfo,
   ): Refusal | undefined {
+    const retryAfter = this.draining?.();
+    if (retryAfter !== undefined) {
+      return {
+        kind: 'draining',
+        status: '503 Service Unavailable',
+        message: 'this relay is shutting down: connect to another one',
+        retryAfter,
+      };
+    }
     if (this.entries.has(key)) {
       return {
         kind: 'unknown-session',

@@ -30,6 +30,8 @@ export interface SockJsServer {
   trustedProxies: AddressSet;
   /** Counts refused requests by kind (metrics). */
   onBadRequest?: (kind: BadRequestKind) => void;
+  /** Counts new sessions refused while the relay drains (`parley_connections_refused_total`). */
+  onRefused?: (reason: 'draining') => void;
 }
 
 /**
@@ -56,6 +58,7 @@ export function registerSockJs(
     registry: server.registry,
     trustedProxies: server.trustedProxies,
     bad: (kind) => server.onBadRequest?.(kind),
+    refused: (reason) => server.onRefused?.(reason),
   };
   const session = `${p}/:server/:session`;
   app.any(p, greeting(ctx));

@@ -36,6 +36,8 @@ export class SockJsSession {
   private queuedBytes = 0;
   private receiver?: Receiver;
   private closeText?: string;
+  /** Whether the close frame has been written to a receiver. */
+  private closeSent = false;
   private heartbeat?: NodeJS.Timeout;
   private disconnect?: NodeJS.Timeout;
   private flushing = false;
@@ -64,6 +66,11 @@ export class SockJsSession {
   /** Whether the session still takes messages from the client. */
   get isOpen(): boolean {
     return this.state === 'open';
+  }
+
+  /** Closed by the server, but its close frame (and what precedes it) not written out yet. */
+  get closePending(): boolean {
+    return this.state === 'closing' && !this.closeSent;
   }
 
   /**
@@ -114,16 +121,19 @@ export class SockJsSession {
     this.closeText = closeFrame(code, reason);
     this.pump();
     if (!this.disconnect && !this.receiver) this.armDisconnect();
-    this.handler?.onClose();
+    this.handler?.onClose(code);
   }
 
-  /** The client is gone for good (its WebSocket closed): end now, without a delay. */
-  abort(): void {
+  /**
+   * The client is gone for good (its WebSocket closed with `code`, or the disconnect delay
+   * passed: 1006): end now, without a delay.
+   */
+  abort(code = 1006): void {
     if (this.state === 'closed') return;
     const wasOpen = this.state === 'open';
     this.state = 'closed';
     this.remove();
-    if (wasOpen) this.handler?.onClose();
+    if (wasOpen) this.handler?.onClose(code);
   }
 
   private send(text: string): boolean {
@@ -165,7 +175,10 @@ export class SockJsSession {
       this.queue = [];
       this.queuedBytes = 0;
     }
-    if (this.closeText !== undefined) frames.push(this.closeText);
+    if (this.closeText !== undefined) {
+      frames.push(this.closeText);
+      this.closeSent = true;
+    }
     if (frames.length > 0) {
       r.write(frames);
       if (this.receiver === r) this.armHeartbeat();

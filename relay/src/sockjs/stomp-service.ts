@@ -2,7 +2,7 @@ import { serialize } from '../codec/index.js';
 import { REASONS } from '../reasons.js';
 import type { Session } from '../stomp/session.js';
 import type { Transport } from '../stomp/transport.js';
-import type { SockJsService } from './types.js';
+import type { SockJsService, SockJsTransportName } from './types.js';
 
 /** What STOMP over SockJS needs: the relay's session factory and its pre-login limit. */
 export interface StompOverSockJsOptions {
@@ -10,8 +10,13 @@ export interface StompOverSockJsOptions {
   createSession: (transport: Transport) => Session;
   /** Bytes a client may send before CONNECTED (as on `/ws`); past it: ERROR and close. */
   maxPreconnectBytes: number;
-  /** Counts a session cut off before login (`preconnect-too-large`). */
-  onRefused?: (reason: 'preconnect-too-large') => void;
+  /** Counts a session cut off before login (`preconnect-too-large`) or refused while draining. */
+  onRefused?: (reason: 'preconnect-too-large' | 'draining') => void;
+  /**
+   * A STOMP session's SockJS session is over (once per session), with the close code and the
+   * SockJS transport that opened it: the relay logs its `connection closed` line.
+   */
+  onEnded?: (session: Session, code: number, transport: SockJsTransportName) => void;
 }
 
 function preconnectError(limit: number): Uint8Array {
@@ -33,10 +38,17 @@ function preconnectError(limit: number): Uint8Array {
  * sends are counted against the same limit as on `/ws`.
  */
 export function stompOverSockJs(opts: StompOverSockJsOptions): SockJsService {
-  return (transport) => {
+  return (transport, info) => {
     const session = opts.createSession(transport);
     let preconnect = 0;
     let over = false;
+    let ended = false;
+    const end = (code: number): void => {
+      session.onTransportClosed();
+      if (ended) return;
+      ended = true;
+      opts.onEnded?.(session, code, info.transport);
+    };
     return {
       onMessage(message) {
         if (over) return;
@@ -50,15 +62,15 @@ export function stompOverSockJs(opts: StompOverSockJsOptions): SockJsService {
               opts.onRefused?.('preconnect-too-large');
               transport.send(preconnectError(opts.maxPreconnectBytes), false);
               transport.close(4000, REASONS.frameTooLarge);
-              session.onTransportClosed();
+              end(4000);
               return;
             }
           }
         }
         session.onData(message);
       },
-      onClose() {
-        session.onTransportClosed();
+      onClose(code) {
+        end(code);
       },
     };
   };

@@ -43,8 +43,12 @@ export interface SockJsSessionInfo {
 export interface SockJsHandler {
   /** One message from the client, in order. */
   onMessage(message: string): void;
-  /** The session is over (client gone, timed out, or closed by the service). Called once. */
-  onClose(): void;
+  /**
+   * The session is over (client gone, timed out, or closed by the service). Called once, with
+   * the close code: the server's own, the client's WebSocket close code, or 1006 when the client
+   * went away without closing (the disconnect delay passed).
+   */
+  onClose(code: number): void;
 }
 
 /**

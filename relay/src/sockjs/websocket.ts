@@ -118,10 +118,10 @@ export function framedWebSocket(
       data.session.receive(parsed.messages);
     },
     drain: (ws) => ws.getUserData().session?.writable(),
-    close: (ws) => {
+    close: (ws, code) => {
       const data = ws.getUserData();
       data.closed = true;
-      data.session?.abort();
+      data.session?.abort(code);
     },
   };
 }
@@ -178,11 +178,11 @@ export function rawWebSocket(
       const data = ws.getUserData();
       if (!data.closed) data.handler?.onMessage(Buffer.from(message).toString('utf8'));
     },
-    close: (ws) => {
+    close: (ws, code) => {
       const data = ws.getUserData();
       data.closed = true;
       data.slot?.release();
-      data.handler?.onClose();
+      data.handler?.onClose(code);
     },
   };
 }
