@@ -1,7 +1,8 @@
 // Code in docs/ that claims to run is a file under examples/, run by a test there. A doc marks
 // the block with `<!-- example: examples/x/y.mjs -->` (the block is the whole file, verbatim) or
 // `<!-- excerpt: examples/x/y.mjs -->` (the block's lines appear, in order and together, in the
-// file). This checks every marked block, and that getting-started.md has no unmarked code.
+// file). This checks every marked block, and that the docs in COVERED have no unmarked code: a
+// program block there is an example, an excerpt, or says why not (`<!-- unbacked: reason -->`).
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
@@ -12,6 +13,7 @@ const docs = [
     .filter((f) => f.endsWith('.md'))
     .map((f) => `docs/${f}`),
 ];
+const COVERED = ['docs/getting-started.md', 'docs/sdk.md'];
 const MARKED = /<!-- (example|excerpt): (\S+) -->\n\n```\w*\n([\s\S]*?)```/g;
 
 function blocks(doc) {
@@ -35,10 +37,20 @@ describe('code blocks in the docs', () => {
     else expect(file).toContain(b.code);
   });
 
-  it('getting-started.md has no JavaScript or TypeScript that is not an example file', () => {
-    const text = readFileSync(new URL('docs/getting-started.md', root), 'utf8');
-    const all = [...text.matchAll(/```(js|ts|mjs|javascript|typescript)\n/g)].length;
-    expect(all).toBe(blocks('docs/getting-started.md').length);
+  it('sdk.md shows the files of examples/sdk', () => {
+    const paths = new Set(blocks('docs/sdk.md').map((b) => b.path));
+    for (const f of ['client.ts', 'connection.ts', 'rooms.ts', 'features.ts', 'dm.ts']) {
+      expect(paths).toContain(`examples/sdk/${f}`);
+    }
+  });
+
+  it.each(COVERED)('%s has no program code that is not from an example file', (doc) => {
+    const text = readFileSync(new URL(doc, root), 'utf8');
+    const code = /```(js|ts|tsx|mjs|javascript|typescript|html)\n/g;
+    const unbacked =
+      /<!-- unbacked: [^>]*\S -->\n\n```(js|ts|tsx|mjs|javascript|typescript|html)\n/g;
+    const all = [...text.matchAll(code)].length;
+    expect(all).toBe(blocks(doc).length + [...text.matchAll(unbacked)].length);
   });
 });
 
@@ -78,7 +90,9 @@ describe('examples/README.md', () => {
     (name, reads) => {
       const dir = new URL(`examples/${name}/`, root);
       const read = new Set();
-      for (const f of readdirSync(dir).filter((f) => /\.m?js$/.test(f) && !f.includes('test'))) {
+      for (const f of readdirSync(dir).filter(
+        (f) => /\.(m?js|ts)$/.test(f) && !f.includes('test'),
+      )) {
         const code = readFileSync(new URL(f, dir), 'utf8');
         for (const [, v] of code.matchAll(/process\.env\.([A-Z_]+)/g)) read.add(v);
       }
