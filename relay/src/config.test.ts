@@ -52,6 +52,7 @@ describe('loadConfig: defaults', () => {
         maxHeaderLineLength: 8192,
         connectTimeoutMs: 10000,
         heartbeatMs: 10000,
+        heartbeatMinMs: 1000,
         maxSubscriptions: 256,
         maxDestinationLength: 255,
         maxSendRate: 100,
@@ -174,6 +175,7 @@ describe('loadConfig: defaults', () => {
         maxHeaderLineLength: 512,
         connectTimeoutMs: 1500,
         heartbeatMs: 0,
+        heartbeatMinMs: 1000,
         maxSubscriptions: 3,
         maxDestinationLength: 100,
         maxSendRate: 0,
@@ -249,6 +251,7 @@ describe('loadConfig: numeric variables', () => {
     ['PARLEY_MAX_HEADER_LINE', 8192, 256, 1024 * 1024],
     ['PARLEY_CONNECT_TIMEOUT_MS', 10_000, 100, 600_000],
     ['PARLEY_HEARTBEAT_MS', 10_000, 0, 3_600_000],
+    ['PARLEY_HEARTBEAT_MIN_MS', 1000, 100, 3_600_000],
     ['PARLEY_MAX_SUBSCRIPTIONS', 256, 1, 100_000],
     ['PARLEY_MAX_DESTINATION_LENGTH', 255, 16, 4096],
     ['PARLEY_MAX_SEND_RATE', 100, 0, 1000000],
@@ -288,6 +291,8 @@ describe('loadConfig: numeric variables', () => {
         return cfg.limits.connectTimeoutMs;
       case 'PARLEY_HEARTBEAT_MS':
         return cfg.limits.heartbeatMs;
+      case 'PARLEY_HEARTBEAT_MIN_MS':
+        return cfg.limits.heartbeatMinMs!;
       case 'PARLEY_MAX_SUBSCRIPTIONS':
         return cfg.limits.maxSubscriptions;
       case 'PARLEY_MAX_DESTINATION_LENGTH':

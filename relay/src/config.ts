@@ -29,8 +29,10 @@ export interface Limits {
   maxHeaderLineLength: number;
   /** Time a client has after the WebSocket opens to send CONNECT, in ms. */
   connectTimeoutMs: number;
-  /** Heart-beat interval the relay offers and asks for, in ms (0 disables). */
+  /** 0 turns heart-beats off for every client; otherwise periods are negotiated per client. */
   heartbeatMs: number;
+  /** Shortest heart-beat period the relay agrees to, in ms (default 1000). */
+  heartbeatMinMs?: number;
   /** Most subscriptions one connection may hold. */
   maxSubscriptions: number;
   /** Longest destination, in characters. */
@@ -336,6 +338,7 @@ export function loadConfig(env: Env, opts: { dev?: boolean } = {}): Config {
       maxHeaderLineLength: int(env, 'PARLEY_MAX_HEADER_LINE'),
       connectTimeoutMs: int(env, 'PARLEY_CONNECT_TIMEOUT_MS'),
       heartbeatMs: int(env, 'PARLEY_HEARTBEAT_MS'),
+      heartbeatMinMs: int(env, 'PARLEY_HEARTBEAT_MIN_MS'),
       maxSubscriptions: int(env, 'PARLEY_MAX_SUBSCRIPTIONS'),
       maxDestinationLength: int(env, 'PARLEY_MAX_DESTINATION_LENGTH'),
       maxSendRate: int(env, 'PARLEY_MAX_SEND_RATE'),

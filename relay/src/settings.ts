@@ -222,10 +222,19 @@ export const SETTINGS: readonly Setting[] = [
     {
       name: 'PARLEY_HEARTBEAT_MS',
       section: 'limits',
-      help: 'Heart-beat interval offered (0 = off)',
-      doc: 'heart-beat period the relay offers and asks for (`0` = off)',
+      help: 'Heart-beats on (any period) or off (0)',
+      doc: 'heart-beats on, with periods as each client asks (`0` = off for every client)',
     },
     { default: 10_000, min: 0, max: 60 * MINUTE },
+  ),
+  num(
+    {
+      name: 'PARLEY_HEARTBEAT_MIN_MS',
+      section: 'limits',
+      help: 'Shortest heart-beat period a client gets',
+      doc: 'shortest heart-beat period a client gets: one asking for less gets this',
+    },
+    { default: 1000, min: 100, max: 60 * MINUTE },
   ),
   num(
     {

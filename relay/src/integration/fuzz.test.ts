@@ -446,6 +446,7 @@ describe('relay under fuzzed input', () => {
         PARLEY_LOG_LEVEL: 'info',
         PARLEY_CONNECT_TIMEOUT_MS: '1000',
         PARLEY_HEARTBEAT_MS: '300',
+        PARLEY_HEARTBEAT_MIN_MS: '300',
         PARLEY_MAX_FRAME_SIZE: String(MAX_FRAME),
         // Replays and history pages stay small, so the heap's high-water mark does not drift
         // with the size of the lobby (retained history is memory the relay keeps on purpose).

@@ -59,6 +59,8 @@ export interface StompClientOptions {
 /** A connected stompjs client that records what happens to it. */
 export interface StompTestClient {
   client: Client;
+  /** The relay's CONNECTED frame. */
+  connected: IFrame;
   /** ERROR frames received. */
   errors: IFrame[];
   /** WebSocket close codes seen. */
@@ -108,9 +110,9 @@ export async function stompClient(
     onHeartbeatReceived: () => void heartbeats++,
     debug: () => undefined,
   });
-  await within(
-    new Promise<void>((resolve, reject) => {
-      client.onConnect = () => resolve();
+  const connected = await within(
+    new Promise<IFrame>((resolve, reject) => {
+      client.onConnect = (f) => resolve(f);
       client.onStompError = (f) => {
         errors.push(f);
         reject(new Error(`ERROR ${f.headers['parley-reason']}: ${f.headers.message}`));
@@ -148,6 +150,7 @@ export async function stompClient(
   };
   return {
     client,
+    connected,
     errors,
     closes,
     heartbeats: () => heartbeats,

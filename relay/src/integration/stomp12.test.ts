@@ -21,7 +21,9 @@ describe('relay with @stomp/stompjs 7 over STOMP 1.2', () => {
   beforeAll(async () => {
     relay = await spawnRelay({
       env: {
-        PARLEY_HEARTBEAT_MS: '200',
+        // Heart-beats as short as 200 ms for the tests below; PARLEY_HEARTBEAT_MS stays at its
+        // default (10 s), which must not act as a floor.
+        PARLEY_HEARTBEAT_MIN_MS: '200',
         PARLEY_MAX_UNACKED: '5',
         PARLEY_CONNECT_TIMEOUT_MS: '2000',
       },
@@ -103,6 +105,16 @@ describe('relay with @stomp/stompjs 7 over STOMP 1.2', () => {
       await eventually(() => inbox.length === 1);
       expect(inbox[0]!.body).toBe('still here');
       healthy(a, b);
+    });
+
+    it('gives a stompjs client the 1000 ms heart-beats it asks for, both ways', async () => {
+      // The relay's PARLEY_HEARTBEAT_MS is not a floor: a client asking for 1 s gets 1 s (as from
+      // RabbitMQ), so it notices a dead link within seconds. Only PARLEY_HEARTBEAT_MIN_MS is a floor.
+      const c = await connect('hugo', { heartbeat: 1000 });
+      expect(c.client.heartbeatIncoming).toBe(1000);
+      expect(c.client.heartbeatOutgoing).toBe(1000);
+      expect(c.connected.headers['heart-beat']).toBe('1000,1000');
+      healthy(c);
     });
 
     it('ends a raw client that negotiates heart-beats and then goes silent', async () => {

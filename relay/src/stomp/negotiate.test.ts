@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { StompError } from '../reasons.js';
-import { SUPPORTED_VERSIONS, negotiateHeartbeat, negotiateVersion } from './negotiate.js';
+import {
+  DEFAULT_HEARTBEAT_MIN_MS,
+  SUPPORTED_VERSIONS,
+  negotiateHeartbeat,
+  negotiateVersion,
+} from './negotiate.js';
 
 /** The StompError `fn` throws (fails the test if it throws nothing or something else). */
 function stompError(fn: () => unknown): StompError {
@@ -57,20 +62,42 @@ describe('negotiateVersion', () => {
 });
 
 describe('negotiateHeartbeat', () => {
-  it.each<[string | undefined, number, { send: number; receive: number }]>([
-    [undefined, 10000, { send: 0, receive: 0 }],
-    ['0,0', 10000, { send: 0, receive: 0 }],
-    // cx=10000 (client can send), cy=5000 (client wants): send max(5000, 10000), expect max(10000, 10000).
-    ['10000,5000', 10000, { send: 10000, receive: 10000 }],
-    ['10000,5000', 0, { send: 0, receive: 0 }],
-    ['20000,30000', 10000, { send: 30000, receive: 20000 }],
-    ['1000,1000', 10000, { send: 10000, receive: 10000 }],
-    ['1000,1000', 1000, { send: 1000, receive: 1000 }],
-    ['0,5000', 10000, { send: 10000, receive: 0 }],
-    ['5000,0', 10000, { send: 0, receive: 10000 }],
-    [' 4000 , 6000 ', 5000, { send: 6000, receive: 5000 }],
-  ])('heart-beat %j with server %i → %j', (value, serverMs, expected) => {
-    expect(negotiateHeartbeat(value, serverMs)).toEqual(expected);
+  // [client heart-beat, PARLEY_HEARTBEAT_MS, PARLEY_HEARTBEAT_MIN_MS, negotiated]
+  it.each<[string | undefined, number, number, { send: number; receive: number }]>([
+    // A client that does not ask (no header = "0,0", STOMP 1.2) gets no heart-beats.
+    [undefined, 10000, 1000, { send: 0, receive: 0 }],
+    ['0,0', 10000, 1000, { send: 0, receive: 0 }],
+    // A client asking for 1000 gets 1000 (the relay's 10 s preference is not a floor).
+    ['1000,1000', 10000, 1000, { send: 1000, receive: 1000 }],
+    // A client asking for less than the floor gets the floor.
+    ['200,200', 10000, 1000, { send: 1000, receive: 1000 }],
+    ['200,5000', 10000, 1000, { send: 5000, receive: 1000 }],
+    // cx=10000 (client can send), cy=5000 (client wants): each honoured as asked.
+    ['10000,5000', 10000, 1000, { send: 5000, receive: 10000 }],
+    // The default client of most libraries (stompjs: 10000,10000) gets the relay's default.
+    ['10000,10000', 10000, 1000, { send: 10000, receive: 10000 }],
+    ['20000,30000', 10000, 1000, { send: 30000, receive: 20000 }],
+    // 0 on either side stays 0: the client's per direction, the relay's (PARLEY_HEARTBEAT_MS=0) for both.
+    ['10000,5000', 0, 1000, { send: 0, receive: 0 }],
+    ['1000,1000', 0, 1000, { send: 0, receive: 0 }],
+    ['0,5000', 10000, 1000, { send: 5000, receive: 0 }],
+    ['5000,0', 10000, 1000, { send: 0, receive: 5000 }],
+    ['0,200', 10000, 1000, { send: 1000, receive: 0 }],
+    [' 4000 , 6000 ', 5000, 1000, { send: 6000, receive: 4000 }],
+    // Another floor.
+    ['100,100', 10000, 300, { send: 300, receive: 300 }],
+    ['1000,1000', 1000, 1000, { send: 1000, receive: 1000 }],
+    // Longer than an hour is clamped to an hour (MAX_HEARTBEAT_MS).
+    ['99999999999,7200000', 10000, 1000, { send: 3_600_000, receive: 3_600_000 }],
+  ])('heart-beat %j, relay %i, floor %i → %j', (value, serverMs, minMs, expected) => {
+    expect(negotiateHeartbeat(value, serverMs, minMs)).toEqual(expected);
+  });
+
+  it('uses a 1000 ms floor when none is given (PARLEY_HEARTBEAT_MIN_MS default)', () => {
+    expect(DEFAULT_HEARTBEAT_MIN_MS).toBe(1000);
+    expect(negotiateHeartbeat('1000,1000', 10000)).toEqual({ send: 1000, receive: 1000 });
+    expect(negotiateHeartbeat('200,200', 10000)).toEqual({ send: 1000, receive: 1000 });
+    expect(negotiateHeartbeat(undefined, 10000)).toEqual({ send: 0, receive: 0 });
   });
 
   it.each(['x', '', '10000', '10000,', ',5000', '-1,0', '1.5,0', '1,2,3', '10000;5000'])(

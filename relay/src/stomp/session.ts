@@ -366,7 +366,11 @@ export class Session implements MessageSink {
     if (this.state !== 'authenticating') return;
     this.principal = principal;
     this.connectedAt = Date.now();
-    const hb = negotiateHeartbeat(get('heart-beat'), this.ctx.limits.heartbeatMs);
+    const hb = negotiateHeartbeat(
+      get('heart-beat'),
+      this.ctx.limits.heartbeatMs,
+      this.ctx.limits.heartbeatMinMs,
+    );
     this.state = 'connected';
     this.timers.stop();
     startHeartbeats(this.timers, hb.send, hb.receive, {
