@@ -66,4 +66,37 @@ describe.runIf(built && chromiumAvailable())('examples/embed', () => {
     expect(stored).toMatch(/^[A-Za-z0-9_-]{22,}$/);
     expect(problems.filter((p) => !p.startsWith('Failed to load resource'))).toEqual([]);
   });
+
+  it("docs/widget.md's snippet, inline with the CSP nonce, boots the widget; its events arrive", async () => {
+    const problems = [];
+    const logs = [];
+    const shop = await browser.newPage();
+    shop.on('console', (m) => (m.type() === 'error' ? problems : logs).push(m.text()));
+    shop.on('pageerror', (e) => problems.push(e.message));
+    // The test's own probe (not page code, so not subject to the page's CSP).
+    await shop.addInitScript(() => {
+      window.states = [];
+      addEventListener('parley:connection', (e) => window.states.push(e.detail.state));
+    });
+    const response = await shop.goto(`${origin}/snippet.html`);
+    const csp = response.headers()['content-security-policy'];
+    expect(csp).toMatch(/script-src 'self' http:\/\/127\.0\.0\.1:\d+ 'nonce-[\w+/=]+'/);
+    expect(csp).not.toContain('unsafe-inline');
+    await shop.locator('parley-widget .launcher').waitFor();
+    await shop.waitForFunction(() => window.states.includes('connected'));
+    expect(await shop.title()).toBe('Shop');
+
+    const guest = await browser.newPage();
+    await guest.goto(`${origin}/guest.html`);
+    await guest.locator('parley-widget .launcher').click();
+    await guest.locator('parley-widget .status.connected').waitFor();
+    await guest.locator('parley-widget textarea').fill('Is the shop open?');
+    await guest.locator('parley-widget textarea').press('Enter');
+
+    await shop.waitForFunction(() => document.title === '(1) Shop');
+    await expect
+      .poll(() => logs)
+      .toContainEqual(expect.stringMatching(/^guest-[\w-]{22,} Is the shop open\?$/));
+    expect(problems.filter((p) => !p.startsWith('Failed to load resource'))).toEqual([]);
+  });
 });

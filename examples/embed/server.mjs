@@ -1,8 +1,11 @@
 // A plain site that embeds the Parley widget, and the only backend it needs: a token endpoint.
 //   PARLEY_JWT_SECRET=... RELAY_URL=http://localhost:8080 node examples/embed/server.mjs
-// Pages: /            a logged-in visitor (cookie "user"), the widget gets its JWT from POST /token
-//        /guest.html  a visitor with no account: guest mode (the relay needs it turned on)
-// Every page is served with a strict Content-Security-Policy: only the relay's origin is added.
+// Pages: /              a logged-in visitor (cookie "user"), the widget gets its JWT from POST /token
+//        /guest.html    a visitor with no account: guest mode (the relay needs it turned on)
+//        /snippet.html  the snippet of docs/widget.md inline, with the response's CSP nonce
+// Every page is served with a strict Content-Security-Policy: only the relay's origin is added
+// (and, for an HTML page, a nonce that its inline <script> elements get).
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import jwt from 'jsonwebtoken';
@@ -11,13 +14,16 @@ const secret = process.env.PARLEY_JWT_SECRET ?? 'parley-dev-secret-do-not-use-in
 const port = Number(process.env.PORT ?? 3001);
 const here = new URL('./public/', import.meta.url);
 
-/** What the strict CSP must add for the widget: the relay's origin for scripts and connections. */
-export function contentSecurityPolicy(relay) {
+/**
+ * What the strict CSP must add for the widget: the relay's origin for scripts and connections.
+ * With a `nonce`, inline scripts that carry it run too (no 'unsafe-inline').
+ */
+export function contentSecurityPolicy(relay, nonce) {
   const origin = new URL(relay).origin;
   const ws = origin.replace(/^http/, 'ws');
   return [
     "default-src 'self'",
-    `script-src 'self' ${origin}`,
+    `script-src 'self' ${origin}${nonce ? ` 'nonce-${nonce}'` : ''}`,
     "style-src 'self'",
     `connect-src 'self' ${origin} ${ws}`,
   ].join('; ');
@@ -52,7 +58,7 @@ const TYPES = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=
  * `key` the HS256 secret the relay verifies tokens with.
  */
 export function createHandler(relay, key = secret) {
-  const csp = contentSecurityPolicy(relay);
+  const origin = new URL(relay).origin;
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method === 'POST' && url.pathname === '/token') {
@@ -87,15 +93,20 @@ export function createHandler(relay, key = secret) {
     }
     let body;
     try {
-      body = readFileSync(new URL(name, here), 'utf8').replaceAll('%RELAY%', new URL(relay).origin);
+      body = readFileSync(new URL(name, here), 'utf8');
     } catch {
       res.writeHead(404).end();
       return;
     }
+    // The relay's origin where a file names it: %RELAY%, or the docs' https://chat.example.com.
+    body = body.replaceAll('%RELAY%', origin).replaceAll('https://chat.example.com', origin);
+    const type = name.split('.').pop();
+    const nonce = type === 'html' ? randomBytes(16).toString('base64') : undefined;
+    if (nonce) body = body.replaceAll('<script>', `<script nonce="${nonce}">`);
     res
       .writeHead(200, {
-        'content-type': TYPES[name.split('.').pop()],
-        'content-security-policy': csp,
+        'content-type': TYPES[type],
+        'content-security-policy': contentSecurityPolicy(relay, nonce),
         'cache-control': 'no-cache',
       })
       .end(body);
