@@ -7,3 +7,5 @@ export const reloads = [];
 export const reloadLatestPage = () => reloads.push(roomId);
 export const presence = [];
 export const onPresence = (event) => presence.push(event);
+/** What sockjs.mjs connects with (set before importing it). */
+export const stompArgs = { token: '', onConnected: () => {}, onError: () => {} };

@@ -128,4 +128,22 @@ describe('docs/migrating-from-spring.md client code (stompjs 2.x + SockJS)', () 
       .toContainEqual({ type: 'leave', user: { id: 'bob', name: 'Bob' } });
     expect(chat.messages.value.map((m) => m.message)).toEqual(['while away 1', 'while away 2']);
   });
+
+  it("docs/protocol.md's SockJS lines connect with the token in CONNECT", async () => {
+    const page = await import('./page.mjs');
+    page.stompArgs.token = await (
+      await fetch(`${process.env.APP_URL}/api/chat-token?roomId=7`, {
+        headers: { cookie: 'user=bob' },
+      })
+    ).text();
+    const connected = new Promise((resolve, reject) => {
+      page.stompArgs.onConnected = resolve;
+      page.stompArgs.onError = reject;
+    });
+    const { client } = await import('./sockjs.mjs');
+    client.debug = () => {};
+    const frame = await connected;
+    expect(frame.command).toBe('CONNECTED');
+    client.disconnect();
+  });
 });
