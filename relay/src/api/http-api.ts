@@ -11,8 +11,8 @@ import { StompError } from '../reasons.js';
 import type { DestinationRules } from '../stomp/destinations.js';
 import { resolveDestination } from '../stomp/destinations.js';
 import type { Hub } from '../stomp/hub.js';
-import { isQueue, QueueFullError } from '../stomp/hub.js';
-import { MAX_HISTORY_PAGE, historyJson, historyQuery } from './history-json.js';
+import { isQueue, QueueFullError } from '../stomp/hub-contract.js';
+import { MAX_HISTORY_PAGE, historyJson, historyQuery } from '../stomp/history-json.js';
 import { parsePublishRequest } from './publish-request.js';
 import type { PublishItem } from './publish-request.js';
 

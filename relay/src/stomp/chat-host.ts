@@ -2,7 +2,7 @@ import type { Broker, BrokerMessage } from '../broker/broker.js';
 import type { Frame } from '../codec/index.js';
 import type { ReadService } from '../reads/read-service.js';
 import type { DestinationRules } from './destinations.js';
-import type { LocalSubscription } from './hub.js';
+import type { LocalSubscription } from './hub-contract.js';
 
 /**
  * What the chat features on SEND (read marks, `/parley/reads`, direct messages) need from the

@@ -1,6 +1,6 @@
 import { StompParseError } from '../codec/index.js';
 import { REASONS, StompError } from '../reasons.js';
-import { QueueFullError } from './hub.js';
+import { QueueFullError } from './hub-contract.js';
 
 /**
  * The ERROR a failure ends a session with; `undefined` for a fault of the relay's own (the

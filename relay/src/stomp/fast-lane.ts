@@ -1,5 +1,5 @@
 import type { BrokerMessage } from '../broker/broker.js';
-import type { LocalSubscription } from './hub.js';
+import type { LocalSubscription } from './hub-contract.js';
 import { isPresenceEvent } from '../presence/presence-service.js';
 import { deliveryFrame } from './message-frame.js';
 import type { Subscription } from './subscription.js';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { BrokerMessage } from '../broker/broker.js';
 import { StompParseError, StompParser } from '../codec/index.js';
 import type { Frame } from '../codec/index.js';
-import type { LocalSubscription } from './hub.js';
+import type { LocalSubscription } from './hub-contract.js';
 import { deliveryFrame, messageFrame, passThroughHeaders } from './message-frame.js';
 
 const utf8 = new TextEncoder();

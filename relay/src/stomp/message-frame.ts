@@ -2,7 +2,7 @@ import type { BrokerMessage } from '../broker/broker.js';
 import type { Frame } from '../codec/index.js';
 import { serialize } from '../codec/index.js';
 import { GAP_HEADER, formatGap } from './gap.js';
-import type { LocalSubscription } from './hub.js';
+import type { LocalSubscription } from './hub-contract.js';
 import { userHeaders } from './reserved-headers.js';
 
 /**

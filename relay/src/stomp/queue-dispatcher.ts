@@ -1,5 +1,5 @@
 import type { BrokerMessage } from '../broker/broker.js';
-import type { LocalSubscription } from './hub.js';
+import type { LocalSubscription } from './hub-contract.js';
 
 /** A consumer as the dispatcher needs it. */
 export interface QueueConsumer extends LocalSubscription {

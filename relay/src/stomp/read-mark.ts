@@ -7,7 +7,7 @@ import { REASONS, StompError } from '../reasons.js';
 import type { ChatHost } from './chat-host.js';
 import { resolveDestination } from './destinations.js';
 import { dmCopy, dmDestination, userIdProblem } from './dm-destination.js';
-import { isQueue } from './hub.js';
+import { isQueue } from './hub-contract.js';
 import type { ReceiptHeaders } from './session-subscriptions.js';
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Frame } from '../codec/index.js';
-import type { LocalSubscription } from './hub.js';
+import type { LocalSubscription } from './hub-contract.js';
 import { replyHeaders, replySubscription } from './request-reply.js';
 
 const frame = (headers: Array<[string, string]>): Frame => ({

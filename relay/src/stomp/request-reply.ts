@@ -6,7 +6,7 @@
 import type { Frame } from '../codec/index.js';
 import { header } from '../codec/index.js';
 import { REASONS, StompError } from '../reasons.js';
-import type { LocalSubscription } from './hub.js';
+import type { LocalSubscription } from './hub-contract.js';
 
 /**
  * The subscription `reply-to` names. Throws a `protocol-error` naming `what` (e.g. "a history

@@ -5,8 +5,9 @@ import { header } from '../codec/index.js';
 import { REASONS, StompError } from '../reasons.js';
 import type { DestinationRules } from './destinations.js';
 import { resolveDestination } from './destinations.js';
-import type { Hub, MessageSink } from './hub.js';
-import { isQueue } from './hub.js';
+import type { Hub } from './hub.js';
+import type { MessageSink } from './hub-contract.js';
+import { isQueue } from './hub-contract.js';
 import { recoveryPoint, replay } from './recovery.js';
 import { isAckMode, Subscription } from './subscription.js';
 

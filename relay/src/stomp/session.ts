@@ -11,14 +11,15 @@ import {
   MAX_HISTORY_PAGE,
   historyJson,
   historyQuery,
-} from '../api/history-json.js';
+} from './history-json.js';
 import { REASONS, StompError } from '../reasons.js';
 import { resolveDestination } from './destinations.js';
 import { knownStompError } from './errors.js';
 import type { DestinationRules } from './destinations.js';
 import { Timers, startHeartbeats } from './heartbeat.js';
-import { isQueue } from './hub.js';
-import type { Hub, LocalSubscription, MessageSink } from './hub.js';
+import { isQueue } from './hub-contract.js';
+import type { LocalSubscription, MessageSink } from './hub-contract.js';
+import type { Hub } from './hub.js';
 import { deliveryFrame, directMessage } from './message-frame.js';
 import { publishInput } from './send.js';
 import { sendReceipt } from './send-receipt.js';

@@ -1,5 +1,5 @@
 import type { BrokerMessage } from '../broker/broker.js';
-import type { LocalSubscription, MessageSink } from './hub.js';
+import type { LocalSubscription, MessageSink } from './hub-contract.js';
 
 /** Messages fetched ahead for an auto-ack queue consumer (they are acknowledged on delivery). */
 const AUTO_ACK_WINDOW = 64;

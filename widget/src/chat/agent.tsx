@@ -7,7 +7,7 @@ import type { ChatMessage, ParleyClient } from '@parley/sdk';
 import { SUPPORT_INBOX_ROOM } from '../shared/constants.js';
 import type { ChatContext } from './context.js';
 import type { ChatController, ChatState } from './controller.js';
-import { page } from './controller.js';
+import { page } from './history.js';
 import { formatTime } from './format.js';
 import { textOf } from './messages.js';
 

@@ -2,19 +2,19 @@ import { createClient } from '@parley/sdk';
 import type {
   ChatMessage,
   ClientState,
-  HistoryResult,
   Member,
   ParleyClient,
   Room,
   SendPromise,
 } from '@parley/sdk';
-import { BANNER_DELAY_MS, SUPPORT_INBOX_ROOM, HISTORY_PAGE } from '../shared/constants.js';
+import { BANNER_DELAY_MS, SUPPORT_INBOX_ROOM } from '../shared/constants.js';
 import { sheet } from '../loader/styles.js';
 import type { ChatContext } from './context.js';
 import type { Identity } from '../shared/options.js';
 import { wsUrl } from '../shared/options.js';
 import { mayPublish } from './grants.js';
 import { localIdStore, tokenSource, tokenUser } from './identity.js';
+import { page } from './history.js';
 import { fromChat, merge } from './messages.js';
 import type { ViewMessage } from './messages.js';
 
@@ -62,13 +62,6 @@ const CONNECTION: Record<ClientState, Connection> = {
 
 /** Agent mode, in its own lazy chunk (agent.tsx). */
 export type AgentModule = typeof import('./agent.js');
-
-/** A page of `room`'s history before `before` (the newest without it); undefined on failure. */
-export function page(room: Room, before?: number): Promise<HistoryResult | undefined> {
-  return room
-    .history({ limit: HISTORY_PAGE, ...(before !== undefined && { before }) })
-    .catch(() => undefined);
-}
 
 /** The chat's state and behaviour, apart from the components that draw it. */
 export class ChatController {

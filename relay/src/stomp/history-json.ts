@@ -1,5 +1,5 @@
 import type { BrokerMessage, HistoryPage } from '../broker/broker.js';
-import { userHeaders } from '../stomp/reserved-headers.js';
+import { userHeaders } from './reserved-headers.js';
 
 /** The request/reply destination for history pages over STOMP. */
 export const HISTORY_DESTINATION = '/parley/history';
