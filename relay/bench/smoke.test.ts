@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isCI } from '../src/testing/ci.js';
 import { LoadGen } from './loadgen/pool.js';
 import type { Params } from './params.js';
 import { params } from './params.js';
@@ -148,7 +149,7 @@ describe('benchmark smoke', { timeout: 120_000 }, () => {
     }
   });
 
-  it.skipIf(!hasRedis() && process.env.CI !== 'true')(
+  it.skipIf(!hasRedis() && !isCI())(
     'through Redis: two relays and two Socket.IO nodes deliver everything',
     async () => {
       const out = await throughRedis(ctx);

@@ -6,6 +6,7 @@ export type { TestClaims } from './tokens.js';
 export { rawStomp, connectFrame } from './raw-client.js';
 export type { RawStompClient } from './raw-client.js';
 export { chromiumAvailable, launchChromium, CHROMIUM_PATH } from './browser.js';
+export { isCI } from './ci.js';
 export {
   freePort,
   freePortIn,

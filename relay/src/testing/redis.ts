@@ -4,6 +4,7 @@ import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { isCI } from './ci.js';
 
 /** A private `redis-server` started by {@link startRedis}. */
 export interface RedisServer {
@@ -62,12 +63,12 @@ function onPath(command: string): boolean {
 }
 
 /**
- * Whether Redis tests can run here (`redis-server` and `redis-cli` on PATH). Under `CI=true` a
+ * Whether Redis tests can run here (`redis-server` and `redis-cli` on PATH). Under CI (`CI=true` or `CI=1`) a
  * missing Redis is a failure: this throws instead of letting the tests be skipped.
  */
 export function redisAvailable(): boolean {
   if (onPath('redis-server') && onPath('redis-cli')) return true;
-  if (process.env.CI === 'true') throw new Error(INSTALL_HINT);
+  if (isCI()) throw new Error(INSTALL_HINT);
   console.warn(`${INSTALL_HINT}; skipping Redis tests`);
   return false;
 }
