@@ -128,10 +128,19 @@ describe('relay: a slow consumer is dropped and hurts nobody else', () => {
     // The healthy reader gets every message, once, in order.
     await eventually(() => got.length >= sent, 10_000, `reader gets ${sent} messages`);
     expect(got).toHaveLength(sent);
-    got.forEach((m, i) => {
-      if (m.body !== body(i))
-        expect(m.body.slice(0, 16), `message ${i}`).toBe(body(i).slice(0, 16));
+    // Whole bodies, each exactly body(i); a mismatch is reported by index, lengths and where it
+    // starts rather than as kilobytes of text.
+    const mismatches = got.flatMap((m, i) => {
+      const want = body(i);
+      if (m.body === want) return [];
+      let at = 0;
+      while (at < want.length && m.body[at] === want[at]) at++;
+      const from = JSON.stringify(m.body.slice(at, at + 16));
+      return [
+        `message ${i}: ${m.body.length} chars (want ${want.length}), differs at ${at}: ${from}`,
+      ];
     });
+    expect(mismatches, 'bodies that are not exactly what was sent').toEqual([]);
     for (const c of [reader, publisher]) {
       expect(c.errors).toEqual([]);
       expect(c.closes).toEqual([]);
@@ -152,6 +161,9 @@ describe('relay: a slow consumer is dropped and hurts nobody else', () => {
     const before = slow.frames.slice(2, errorAt);
     expect(before.every((f) => f.command === 'MESSAGE')).toBe(true);
     expect(before.map((f) => text(f.body).split(':')[0])).toEqual(before.map((_, i) => String(i)));
+    // ...and each of them whole, not just its sequence number.
+    const torn = before.flatMap((f, i) => (text(f.body) === body(i) ? [] : [i]));
+    expect(torn, 'MESSAGEs to the slow client whose body is not exactly what was sent').toEqual([]);
     expect(before.length).toBeLessThan(sent);
     expect(slow.frames.slice(errorAt + 1)).toEqual([]);
 
