@@ -5,7 +5,10 @@ import type { Departure, Member, PresenceStore } from './presence-store.js';
 export interface PresenceBackend {
   /** Opens a store on the backend's data; each call stands for another relay. */
   open(): Promise<PresenceStore>;
-  /** Lets `ms` pass on the stores' clock (memory: advances a fake clock; Redis: sleeps). */
+  /**
+   * Lets `ms` pass on the stores' clock (memory: advances a fake clock; Redis: waits until the
+   * server's TIME, which the scripts expire by, has moved on that much).
+   */
   elapse(ms: number): Promise<void>;
   /** The TTL the tests use (short for Redis, which really waits). */
   ttlMs: number;

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createClient } from 'redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { redisAvailable, startRedis } from '../testing/redis.js';
 import type { RedisServer } from '../testing/redis.js';
 import { presenceConformance } from './presence.conformance.js';
 import { PresenceService } from './presence-service.js';
 import type { PresenceEvent } from './presence-service.js';
 import { PRESENCE_BUCKETS, presenceBucket, RedisPresenceStore } from './redis-presence-store.js';
-import { redisPresenceBackend, sleep } from './redis-presence.harness.js';
+import { redisClock, redisPresenceBackend, sleep } from './redis-presence.harness.js';
 
 // Under CI=true a missing redis-server throws here: a failure, not a skip.
 const available = redisAvailable();
@@ -116,6 +116,7 @@ describe.runIf(available)('RedisPresenceStore on one Redis', () => {
     };
     const [a, storeA] = await relay('a');
     const [b, storeB] = await relay('b');
+    const clock = await redisClock(redis.url);
     try {
       await a.track('/topic/room.1', 's1', { userId: 'alice', name: 'Alice' });
       await b.track('/topic/room.1', 's1', { userId: 'bob' });
@@ -124,12 +125,17 @@ describe.runIf(available)('RedisPresenceStore on one Redis', () => {
         'a:join:alice',
         'b:join:bob',
       ]);
-      await sleep(1000);
-      // Both relays refresh: nobody left.
+      // Longer than the TTL (600 ms) on the clock entries expire by: both relays refreshed, so
+      // nobody left.
+      await clock.elapse(1000);
       expect(events).toHaveLength(2);
       b.abandon();
-      for (let i = 0; i < 60 && events.length < 3; i++) await sleep(50);
-      await sleep(400);
+      await vi.waitFor(() => expect(events.length).toBeGreaterThanOrEqual(3), {
+        timeout: 5000,
+        interval: 20,
+      });
+      // Another TTL on Redis's clock: a second report of the same leave would be here by now.
+      await clock.elapse(600);
       expect(events.slice(2)).toEqual([
         { room: '/topic/room.1', by: 'a', type: 'leave', user: { id: 'bob' } },
       ]);
@@ -144,6 +150,7 @@ describe.runIf(available)('RedisPresenceStore on one Redis', () => {
       a.abandon();
       await storeA.close();
       await storeB.close();
+      await clock.close();
     }
   });
 });
