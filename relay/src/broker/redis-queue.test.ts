@@ -131,11 +131,15 @@ describe.runIf(redisAvailable())('RedisBroker queues (competing consumers across
   it('delivers live messages through the pub/sub nudge, without waiting for a poll', async () => {
     const prefix = uniquePrefix();
     const broker = await open(prefix, { queuePollMs: 60_000 });
+    // A first message, so that the feed's first read (with its credit) has visibly happened
+    // once it arrives: from then on only a nudge can bring more (the next poll is a minute away).
+    await broker.publish(input('first'));
     const c = await consume(broker, { window: 10 });
-    await sleep(50);
-    await broker.publish(input('live'));
     await eventually(() => c.got.length >= 1, 3000);
-    expect(c.got.map(decode)).toEqual(['live']);
+    expect(c.got.map(decode)).toEqual(['first']);
+    await broker.publish(input('live'));
+    await eventually(() => c.got.length >= 2, 3000);
+    expect(c.got.map(decode)).toEqual(['first', 'live']);
   });
 
   it('fetches no more than the credit', async () => {
@@ -271,7 +275,13 @@ describe.runIf(redisAvailable())('RedisBroker queues (competing consumers across
 
   it('keeps going through a frozen Redis: calls time out, then resume', async () => {
     const prefix = uniquePrefix();
-    const broker = await open(prefix, { commandTimeoutMs: 300 });
+    const failures: string[] = [];
+    const broker = await open(prefix, {
+      commandTimeoutMs: 300,
+      log: (_level, msg) => {
+        if (msg === 'queue feed call failed; will retry') failures.push(msg);
+      },
+    });
     const c = await consume(broker);
     c.feed.setCredit(1);
     await broker.publish(input('before'));
@@ -279,8 +289,13 @@ describe.runIf(redisAvailable())('RedisBroker queues (competing consumers across
     redis.pause();
     c.feed.ack(c.got[0]!); // fails (times out), retried later
     c.feed.setCredit(5);
-    await sleep(800);
-    redis.resume();
+    // Frozen until a feed call has timed out (rather than for a fixed time).
+    try {
+      await eventually(() => failures.length > 0, 5000);
+      expect(failures.length, 'a queue feed call timed out').toBeGreaterThan(0);
+    } finally {
+      redis.resume();
+    }
     await broker.publish(input('after'));
     await eventually(() => c.got.length >= 2);
     expect(c.got.map(decode)).toEqual(['before', 'after']);
