@@ -144,8 +144,15 @@ describe('direct messages', () => {
     await fromAlice.send('before');
     await until(() => seen.length === 1, 'bob has the first message');
     b.markRead();
+    // Listen first: bob may be back before a poll of his state would see him reconnecting.
+    const noticed = new Promise<void>((resolve) => {
+      const off = bob.on('reconnecting', () => {
+        off();
+        resolve();
+      });
+    });
     for (const s of sockets.open()) s.terminate();
-    await until(() => bob.state === 'reconnecting', 'bob notices');
+    await noticed;
     await fromAlice.send('during-1');
     await fromAlice.send('during-2');
     await until(() => bob.caughtUp, 'bob is back');
