@@ -4,6 +4,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromiumAvailable, launchChromium, spawnRelay } from '@parley/relay/testing';
 import type { RelayProcess, SpawnRelayOptions } from '@parley/relay/testing';
@@ -23,8 +25,11 @@ export function widgetBuilt(): boolean {
 }
 
 export function shotsDir(): string {
-  mkdirSync(SHOTS, { recursive: true });
-  return SHOTS;
+  // Every run takes the screenshots; only PARLEY_UPDATE_SCREENSHOTS=1 writes them into docs/.
+  const dir =
+    process.env.PARLEY_UPDATE_SCREENSHOTS === '1' ? SHOTS : join(tmpdir(), 'parley-widget-shots/');
+  mkdirSync(dir, { recursive: true });
+  return dir;
 }
 
 /** A relay in development mode (guest mode on, any origin). */
