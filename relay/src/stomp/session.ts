@@ -23,12 +23,12 @@ import type { Hub } from './hub.js';
 import { deliveryFrame, directMessage } from './message-frame.js';
 import { publishInput } from './send.js';
 import { sendReceipt } from './send-receipt.js';
-import { TOKEN_DESTINATION, rearmDeadline, tokenRefresh } from './token-refresh.js';
-import type { TokenRefreshHost } from './token-refresh.js';
 import { negotiateHeartbeat, negotiateVersion } from './negotiate.js';
 import { TokenBucket } from './rate-limit.js';
 import { SessionSubscriptions } from './session-subscriptions.js';
 import { scheduleDeadline, sessionDeadline } from './session-deadline.js';
+import { TOKEN_DESTINATION, rearmDeadline, tokenRefresh } from './token-refresh.js';
+import type { TokenRefreshHost } from './token-refresh.js';
 import type { ReceiptHeaders } from './session-subscriptions.js';
 import type { Subscription } from './subscription.js';
 import { Transactions } from './transactions.js';
@@ -99,9 +99,9 @@ export class Session implements MessageSink {
   private lastReceived = Date.now();
   private lastSent = Date.now();
   private historySeq = 0;
-  private chat?: ChatHost;
   /** When CONNECTED was sent (the session's maximum age counts from it). */
   private connectedAt = 0;
+  private chat?: ChatHost;
 
   constructor(
     readonly id: string,
@@ -435,10 +435,10 @@ export class Session implements MessageSink {
     }
     const raw = header(frame, 'destination');
     if (raw === HISTORY_DESTINATION) return () => this.historyRequest(frame, principal);
+    if (raw === TOKEN_DESTINATION) return tokenRefresh(frame, this.tokenHost());
     // Read marks, /parley/reads and direct messages: stomp/chat-send.ts.
     const chat = chatSend(frame, principal, (this.chat ??= this.chatHost()));
     if (chat) return chat;
-    if (raw === TOKEN_DESTINATION) return tokenRefresh(frame, this.tokenHost());
     const input = publishInput(
       frame,
       principal,
