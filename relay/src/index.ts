@@ -10,4 +10,5 @@ export { MemoryBroker } from './broker/memory-broker.js';
 export type { Broker, BrokerListener, BrokerMessage, PublishInput } from './broker/broker.js';
 export { REASONS, StompError } from './reasons.js';
 export type { Reason } from './reasons.js';
+export { isReservedHeader, isUserHeader } from './stomp/reserved-headers.js';
 export type { Principal, Grants } from './auth/principal.js';
