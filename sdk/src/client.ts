@@ -1,4 +1,5 @@
 import { backoffDelay, spreadDelay } from './backoff.js';
+import { FULL } from './build-flags.js';
 import type { ChannelHost } from './channel.js';
 import { Connection } from './connection.js';
 import { DM_NOTICE_QUEUE, KIND } from './defaults.js';
@@ -8,7 +9,7 @@ import { parseDmNotice } from './dm-notice.js';
 import type { HistoryPage } from './history.js';
 import { TypedEmitter } from './emitter.js';
 import type { Listener, Unsubscribe } from './emitter.js';
-import { ParleyError } from './errors.js';
+import { ParleyError, notInThisBuild } from './errors.js';
 import { roomDestination, toChatMessage } from './message.js';
 import { Outbox } from './outbox.js';
 import { resolveOptions } from './options.js';
@@ -126,6 +127,7 @@ export class ParleyClient {
    * @returns a function that removes the listener
    */
   on<K extends keyof ClientEvents>(event: K, listener: Listener<ClientEvents[K]>): Unsubscribe {
+    if (!FULL && event === 'dm') throw notInThisBuild("client.on('dm')");
     const off = this.#events.on(event, listener);
     if (event !== 'dm') return off;
     this.#watchDms();
@@ -211,6 +213,7 @@ export class ParleyClient {
    *   contains `/` or control characters, or `disposed` after `dispose()`
    */
   dm(userId: string): Dm {
+    if (!FULL) throw notInThisBuild('client.dm()');
     if (this.#disposed) throw this.#disposedError();
     let dm = this.#dms.get(userId);
     if (!dm) {
@@ -244,6 +247,7 @@ export class ParleyClient {
 
   /** Listens for new-conversation notices while the client has a `dm` listener. */
   #watchDms(): void {
+    if (!FULL) return;
     const wanted = this.#events.listenerCount('dm') > 0 && !this.#disposed;
     if (wanted && !this.#dmNotices) {
       this.#dmNotices = this.#subscriptions.add(DM_NOTICE_QUEUE, {
@@ -274,7 +278,7 @@ export class ParleyClient {
         const previous = this.#machine.state;
         const step = transition(this.#machine, next);
         this.#machine = step.machine;
-        this.#options.debug?.(`${next.type}: ${previous} -> ${step.machine.state}`);
+        if (FULL) this.#options.debug?.(`${next.type}: ${previous} -> ${step.machine.state}`);
         if (step.machine.state !== previous) {
           if (step.machine.state !== ClientState.Connected) this.#caughtUp = false;
           this.#events.emit('state', { oldState: previous, newState: step.machine.state });
@@ -324,7 +328,10 @@ export class ParleyClient {
         if (session) {
           this.#outbox._attach({
             send: (destination, message) =>
-              session.send(wireDestination(destination, this.#connection.userId), message),
+              session.send(
+                FULL ? wireDestination(destination, this.#connection.userId) : destination,
+                message,
+              ),
           });
         }
         return;
@@ -344,7 +351,7 @@ export class ParleyClient {
 
   #scheduleRetry(delay: number): void {
     const generation = this.#connection.generation;
-    this.#options.debug?.(`reconnecting in ${delay} ms`);
+    if (FULL) this.#options.debug?.(`reconnecting in ${delay} ms`);
     this.#timers.set('retry', delay, () => {
       if (generation === this.#connection.generation) this.#dispatch({ type: 'retry' });
     });

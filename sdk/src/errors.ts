@@ -43,6 +43,8 @@ export type RelayReason = (typeof RELAY_REASONS)[number];
  * - `unauthorized`: the token provider threw {@link UnauthorizedError}; the client is `failed`.
  * - `disposed`: the client was disposed (pending sends fail with it; later calls throw it).
  * - `unknown`: the relay sent an ERROR frame without a reason this SDK knows.
+ * - `unsupported`: the feature is not in this build of the SDK (a lean build, such as the
+ *   widget's, leaves out direct conversations and SockJS; the npm package has everything).
  */
 export type ClientReason =
   | 'not-connected'
@@ -55,7 +57,8 @@ export type ClientReason =
   | 'outbox-full'
   | 'unauthorized'
   | 'disposed'
-  | 'unknown';
+  | 'unknown'
+  | 'unsupported';
 
 /** Every reason a {@link ParleyError} can carry. */
 export type ParleyReason = RelayReason | ClientReason;
@@ -168,4 +171,13 @@ export function errorFromFrame(
   const message =
     headers['message'] || body.trim() || `the relay sent an ERROR frame (${wire ?? 'no reason'})`;
   return new ParleyError(reason, message, { headers: { ...headers } });
+}
+
+/**
+ * The error for a feature a lean build of the SDK leaves out (see `build-flags.ts`).
+ *
+ * @internal
+ */
+export function notInThisBuild(feature: string): ParleyError {
+  return new ParleyError('unsupported', `${feature} is not in this build of @parley/sdk`);
 }

@@ -1,4 +1,5 @@
 import { TickerStrategy } from '@stomp/stompjs';
+import { FULL } from './build-flags.js';
 import type { HeartbeatStrategy } from './types.js';
 
 interface WorkerGlobals {
@@ -56,7 +57,8 @@ export function tickerStrategy(
   strategy: HeartbeatStrategy,
   globals: WorkerGlobals = globalThis as WorkerGlobals,
 ): TickerStrategy {
-  if (strategy === 'interval') return TickerStrategy.Interval;
+  // A lean build has no Worker ticker: heart-beats on timers.
+  if (!FULL || strategy === 'interval') return TickerStrategy.Interval;
   return blobWorkersWork(globals) ? TickerStrategy.Worker : TickerStrategy.Interval;
 }
 

@@ -1,4 +1,6 @@
+import { FULL } from './build-flags.js';
 import { DEFAULTS } from './defaults.js';
+import { notInThisBuild } from './errors.js';
 import { resolveEnvironment } from './environment.js';
 import type { OutboxLimits } from './outbox.js';
 import type { SessionOptions } from './session.js';
@@ -6,7 +8,7 @@ import { resolveFactory } from './socket.js';
 import { loadSockJs, sockjsUrlFor } from './sockjs-factory.js';
 import { WEBSOCKET_OPEN_TIMEOUT_MS, transportFactory } from './transport.js';
 import type { TransportName } from './transport.js';
-import type { ClientOptions, EnvironmentLike, TokenSource } from './types.js';
+import type { ClientOptions, EnvironmentLike, TokenSource, WebSocketFactory } from './types.js';
 
 /** Reconnect settings with every default filled in. @internal */
 export interface ResolvedReconnect {
@@ -96,24 +98,35 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
           ),
         };
   const mode = options.transport ?? 'auto';
-  if (!['auto', 'websocket', 'sockjs'].includes(mode)) {
-    throw invalid('transport', 'auto, websocket or sockjs');
-  }
-  const sockjsUrl = options.sockjsUrl;
-  if (sockjsUrl !== undefined && !/^https?:\/\//.test(sockjsUrl)) {
-    throw invalid('sockjsUrl', 'an http(s):// URL');
-  }
   const transport: ResolvedOptions['transport'] = { current: undefined };
-  // With SockJS forced there is no need for a WebSocket constructor (Node 20 without `ws`).
-  const webSocket = mode === 'sockjs' ? undefined : resolveFactory(options.webSocketFactory);
-  const factory = transportFactory({
-    mode,
-    webSocket,
-    sockjsUrl: sockjsUrl !== undefined ? () => sockjsUrl : sockjsUrlFor,
-    loadSockJs: () => loadSockJs(),
-    webSocketOpenTimeoutMs: WEBSOCKET_OPEN_TIMEOUT_MS,
-    opened: (t) => (transport.current = t),
-  });
+  let factory: WebSocketFactory;
+  if (!FULL) {
+    // A lean build (build-flags.ts) has no SockJS: WebSocket only, `auto` included.
+    if (mode !== 'auto' && mode !== 'websocket') throw notInThisBuild(`transport ${String(mode)}`);
+    const webSocket = resolveFactory(options.webSocketFactory);
+    factory = (url, protocols) => {
+      transport.current = 'websocket';
+      return webSocket(url, protocols);
+    };
+  } else {
+    if (!['auto', 'websocket', 'sockjs'].includes(mode)) {
+      throw invalid('transport', 'auto, websocket or sockjs');
+    }
+    const sockjsUrl = options.sockjsUrl;
+    if (sockjsUrl !== undefined && !/^https?:\/\//.test(sockjsUrl)) {
+      throw invalid('sockjsUrl', 'an http(s):// URL');
+    }
+    // With SockJS forced there is no need for a WebSocket constructor (Node 20 without `ws`).
+    const webSocket = mode === 'sockjs' ? undefined : resolveFactory(options.webSocketFactory);
+    factory = transportFactory({
+      mode,
+      webSocket,
+      sockjsUrl: sockjsUrl !== undefined ? () => sockjsUrl : sockjsUrlFor,
+      loadSockJs: () => loadSockJs(),
+      webSocketOpenTimeoutMs: WEBSOCKET_OPEN_TIMEOUT_MS,
+      opened: (t) => (transport.current = t),
+    });
+  }
   return {
     urls: [...urls],
     token,

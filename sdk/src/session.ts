@@ -1,5 +1,6 @@
 import { Client } from '@stomp/stompjs';
 import type { IFrame, IStompSocket } from '@stomp/stompjs';
+import { FULL } from './build-flags.js';
 import { ParleyError, errorFromFrame, headersLeftEscaped } from './errors.js';
 import { LinkWatchdog, incomingPeriod, tickerStrategy } from './heartbeat.js';
 import type { OutboundMessage } from './message.js';
@@ -81,7 +82,8 @@ export class Session implements SubscriptionTarget, OutboxSender {
       heartbeatIncoming: options.heartbeatMs,
       heartbeatOutgoing: options.heartbeatMs,
       heartbeatStrategy: tickerStrategy(options.heartbeatStrategy),
-      debug: debug ? (line) => debug(redact(line)) : () => {},
+      // A lean build (build-flags.ts) does not log.
+      debug: FULL && debug ? (line) => debug(redact(line)) : () => {},
       onConnect: (frame) => this.#onConnect(frame),
       onStompError: (frame) => this.#onStompError(frame),
       onWebSocketError: (event: { message?: unknown }) => {

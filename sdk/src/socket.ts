@@ -1,3 +1,4 @@
+import { FULL } from './build-flags.js';
 import type { WebSocketFactory, WebSocketLike } from './types.js';
 
 /** The STOMP sub-protocols offered on the WebSocket handshake. @internal */
@@ -23,8 +24,10 @@ export function resolveFactory(
     return (url, protocols) => new (Ctor as WebSocketConstructor)(url, protocols);
   }
   throw new TypeError(
-    '@parley/sdk: no global WebSocket (Node < 22): with the `ws` package, pass ' +
-      '`webSocketFactory: (url, p) => new WebSocket(url, p)`',
+    FULL
+      ? '@parley/sdk: no global WebSocket (Node < 22): with the `ws` package, pass ' +
+          '`webSocketFactory: (url, p) => new WebSocket(url, p)`'
+      : '@parley/sdk: no global WebSocket',
   );
 }
 

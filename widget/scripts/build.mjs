@@ -58,9 +58,9 @@ const manifest = (chatFile, stringsFiles) => ({
 });
 
 /**
- * The SDK loads `sockjs-client` lazily for its SockJS fallback. The widget ships WebSocket only
- * (SockJS would cost more than the whole panel): the import resolves to nothing, so a fallback
- * fails cleanly, unless the page itself provides a global `SockJS` (the SDK uses it then).
+ * The SDK loads `sockjs-client` lazily for its SockJS fallback. The lean build below leaves SockJS
+ * out (WebSocket only), but `sockjs-factory.js` is still parsed (imported, then tree-shaken): its
+ * `import('sockjs-client')` resolves to nothing rather than to a chunk of its own.
  */
 const noSockJs = {
   name: 'parley-no-sockjs',
@@ -68,6 +68,72 @@ const noSockJs = {
     if (!code.includes('sockjs-client') || id.includes('node_modules')) return null;
     // `{}` like a module without a default export (rather than a chunk of its own).
     return { code: code.replace(/import\(\s*['"]sockjs-client['"]\s*\)/g, 'Promise.resolve({})') };
+  },
+};
+
+/**
+ * The widget builds a lean SDK: `@parley/sdk`'s `build-flags.js` (`FULL = true` in the SDK's own
+ * builds) becomes `FULL = false`, so the minifier drops what the widget never reaches — direct
+ * conversations (`client.dm()`, `client.on('dm')`), the SockJS switch (the widget is WebSocket
+ * only) and the `blob:` Worker heart-beat probe (the widget asks for `heartbeatStrategy:
+ * 'interval'`). Those throw `ParleyError` `unsupported` if ever called. stompjs's `Ticker` becomes
+ * its interval half for the same reason (its Worker half is only reached with the Worker strategy).
+ */
+/**
+ * stompjs methods the lean build leaves out: transactions and ACK/NACK, which the SDK never calls
+ * (the relay's subscriptions are auto-ack), and stompjs's own reconnect scheduling, a no-op with
+ * the `reconnectDelay: 0` the SDK always sets (the SDK reconnects itself).
+ */
+const UNUSED_STOMP = { begin: '', commit: '', abort: '', ack: '', nack: '' };
+const STOMP_UNUSED = {
+  client: { ...UNUSED_STOMP, scheduleReconnect: '\n    scheduleReconnect() {}' },
+  'stomp-handler': UNUSED_STOMP,
+};
+
+/** `code` with each class method in `methods` replaced (4-space-indented, as stompjs's esm6). */
+function replaceMethods(code, methods, file) {
+  let out = code;
+  for (const [name, replacement] of Object.entries(methods)) {
+    const start = out.search(new RegExp(`\\n    ${name}\\([^)]*\\) \\{\\n`));
+    const end = start < 0 ? -1 : out.indexOf('\n    }\n', start + 1);
+    if (end < 0) throw new Error(`stompjs ${file}.js: no method ${name}() to replace`);
+    out = out.slice(0, start) + replacement + out.slice(end + '\n    }'.length);
+  }
+  return out;
+}
+
+const LEAN_FLAGS = '\0parley:lean-flags';
+const leanSdk = {
+  name: 'parley-lean-sdk',
+  resolveId(source, importer) {
+    if (importer && /[\\/]sdk[\\/]dist[\\/]/.test(importer) && /\/build-flags\.js$/.test(source)) {
+      return LEAN_FLAGS;
+    }
+    return null;
+  },
+  load: (id) => (id === LEAN_FLAGS ? 'export const FULL = false;' : null),
+  transform(code, id) {
+    const stomp = /[\\/]@stomp[\\/]stompjs[\\/]esm6[\\/](client|stomp-handler)\.js$/.exec(id);
+    if (stomp) return { code: replaceMethods(code, STOMP_UNUSED[stomp[1]], stomp[1]), map: null };
+    if (!/[\\/]@stomp[\\/]stompjs[\\/]esm6[\\/]ticker\.js$/.test(id)) return null;
+    return {
+      code: `export class Ticker {
+  constructor(_interval) { this._interval = _interval; }
+  start(tick) {
+    this.stop();
+    const startTime = Date.now();
+    this._timer = setInterval(() => tick(Date.now() - startTime), this._interval);
+  }
+  stop() {
+    if (this._timer) {
+      clearInterval(this._timer);
+      delete this._timer;
+    }
+  }
+}
+`,
+      map: null,
+    };
   },
 };
 
@@ -140,7 +206,7 @@ async function buildChat() {
     input: `${root}src/chat/index.tsx`,
     // The entry may export more than `mount` (what agent.js imports from it): no facade chunk.
     preserveEntrySignatures: 'allow-extension',
-    plugins: [typescript, resolve(), noSockJs, quietStomp, minify()],
+    plugins: [leanSdk, typescript, resolve(), noSockJs, quietStomp, minify()],
     onwarn(warning, warn) {
       if (warning.code === 'UNRESOLVED_IMPORT') throw new Error(warning.message);
       warn(warning);
