@@ -103,11 +103,11 @@ export class JwksKeyStore {
     if (cached) {
       // Still usable; a stale set is refreshed behind the scenes (a removed key stops working then).
       if (this.now() - this.loadedAt >= this.opts.maxAgeMs) void this.refresh();
-      return this.fit(cached, alg);
+      return this.keyForAlg(cached, alg);
     }
     await this.refresh();
     const found = this.lookup(kid);
-    if (found) return this.fit(found, alg);
+    if (found) return this.keyForAlg(found, alg);
     if (this.lastFailed) {
       throw new JwksUnavailableError('the signing key set could not be fetched');
     }
@@ -135,7 +135,7 @@ export class JwksKeyStore {
     return this.keys.values().next().value;
   }
 
-  private fit(entry: KeyEntry, alg: string): KeyObject {
+  private keyForAlg(entry: KeyEntry, alg: string): KeyObject {
     const { key } = entry;
     const fits =
       (entry.alg === undefined || entry.alg === alg) &&

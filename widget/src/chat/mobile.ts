@@ -42,18 +42,18 @@ export function useFullScreen(panel: HTMLElement | null, active: boolean): void 
     if (!active || !panel) return;
     lockScroll();
     const viewport = window.visualViewport;
-    const fit = (): void => {
+    const fitToViewport = (): void => {
       const height = viewport ? viewport.height : window.innerHeight;
       panel.style.setProperty('--parley-vh', `${Math.round(height)}px`);
       panel.style.setProperty('--parley-vt', `${Math.round(viewport?.offsetTop ?? 0)}px`);
     };
-    fit();
-    viewport?.addEventListener('resize', fit);
-    viewport?.addEventListener('scroll', fit);
+    fitToViewport();
+    viewport?.addEventListener('resize', fitToViewport);
+    viewport?.addEventListener('scroll', fitToViewport);
     return () => {
       unlockScroll();
-      viewport?.removeEventListener('resize', fit);
-      viewport?.removeEventListener('scroll', fit);
+      viewport?.removeEventListener('resize', fitToViewport);
+      viewport?.removeEventListener('scroll', fitToViewport);
     };
   }, [panel, active]);
 }
