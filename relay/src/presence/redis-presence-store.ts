@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createClient, createCluster } from 'redis';
 import type { RedisArgument } from 'redis';
 import { checkConn } from './presence-store.js';
@@ -11,6 +9,13 @@ import type {
   RoomEntry,
 } from './presence-store.js';
 import { closeClient, clusterDefaults } from '../broker/redis-util.js';
+import {
+  isNoScript,
+  loadScript as loadLua,
+  reconnectStrategy,
+  within,
+} from '../redis/connection.js';
+import type { Script } from '../redis/connection.js';
 
 /** How {@link RedisPresenceStore.connect} reaches Redis. */
 export interface RedisPresenceStoreOptions {
@@ -43,15 +48,7 @@ const BATCH = 200;
 /** Most script calls one bucket's sweep makes per `sweep()` (the rest waits for the next). */
 const MAX_ROUNDS = 50;
 
-interface Script {
-  readonly source: string;
-  readonly sha: string;
-}
-
-function loadScript(name: string): Script {
-  const source = readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
-  return { source, sha: createHash('sha1').update(source).digest('hex') };
-}
+const loadScript = (name: string): Script => loadLua(import.meta.url, name);
 
 const SCRIPTS = {
   join: loadScript('join'),
@@ -86,24 +83,6 @@ interface RoomKeys {
 interface Transport {
   send(firstKey: string, args: RedisArgument[]): Promise<unknown>;
   close(): Promise<void>;
-}
-
-const isNoScript = (err: unknown): boolean =>
-  err instanceof Error && err.message.startsWith('NOSCRIPT');
-
-const reconnectStrategy = (retries: number): number =>
-  Math.min(50 * 2 ** Math.min(retries, 10), 2000) + Math.floor(Math.random() * 100);
-
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 async function connectTransport(options: RedisPresenceStoreOptions): Promise<Transport> {

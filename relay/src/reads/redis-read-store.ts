@@ -1,7 +1,7 @@
 import { MAX_STORED_READERS, decodePosition } from './read-store.js';
 import type { MarkResult, ReadPosition, ReadStore, ReadStoreOptions } from './read-store.js';
-import { connectRedis, loadScript } from './redis-connection.js';
-import type { RedisConnection, RedisConnectionOptions } from './redis-connection.js';
+import { connectRedis, loadScript } from '../redis/connection.js';
+import type { RedisConnection, RedisConnectionOptions } from '../redis/connection.js';
 
 /** How {@link RedisReadStore.connect} reaches Redis, and the store's settings. */
 export interface RedisReadStoreOptions

@@ -45,13 +45,16 @@ export interface RedisConnection {
   close(): Promise<void>;
 }
 
-const reconnectStrategy = (retries: number): number =>
+/** node-redis reconnect delays: exponential to 2 s, with jitter. @internal */
+export const reconnectStrategy = (retries: number): number =>
   Math.min(50 * 2 ** Math.min(retries, 10), 2000) + Math.floor(Math.random() * 100);
 
-const isNoScript = (err: unknown): boolean =>
+/** Whether Redis answered NOSCRIPT (the script must be sent with EVAL). @internal */
+export const isNoScript = (err: unknown): boolean =>
   err instanceof Error && err.message.startsWith('NOSCRIPT');
 
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+/** `promise`, or a rejection `<what> within <ms> ms` once `ms` have passed. @internal */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
